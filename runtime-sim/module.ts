@@ -1,0 +1,65 @@
+// A module made ready to run: checked against ABI v1, instrumented, compiled. Cached by content
+// hash, so loading the same bytes again (RELOAD, REPLACE, another name) costs a map lookup.
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { checkBinary, checkImports, inspect, type ModuleInfo } from "./abi/validate.js";
+import { instrument, loadBinaryen, type InstrumentReport } from "./limits/metering.js";
+import { FerriteError } from "./errors.js";
+
+export interface PreparedModule {
+  sha256: string;
+  size: number;
+  info: ModuleInfo;
+  report: InstrumentReport;
+  /** The instrumented module that runs. */
+  compiled: WebAssembly.Module;
+  /** The module as loaded, for replaying a trap to find its source position. */
+  original: WebAssembly.Module;
+  /** Time spent checking and instrumenting, in ms. */
+  prepareMs: number;
+}
+
+const CACHE_LIMIT = 256;
+const cache = new Map<string, Promise<PreparedModule>>();
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function prepareModule(bytes: Uint8Array): Promise<PreparedModule> {
+  const hash = sha256(bytes);
+  let entry = cache.get(hash);
+  if (entry) {
+    cache.delete(hash); // keep most recently used last
+    cache.set(hash, entry);
+    return entry;
+  }
+  entry = prepare(bytes, hash);
+  cache.set(hash, entry);
+  entry.catch(() => cache.delete(hash));
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  return entry;
+}
+
+async function prepare(bytes: Uint8Array, hash: string): Promise<PreparedModule> {
+  const start = performance.now();
+  const original = checkBinary(bytes); // V8 validates first, so binaryen only sees valid modules
+  checkImports(original);
+  const b = await loadBinaryen();
+  const mod = b.readBinaryWithFeatures(bytes, b.Features.All);
+  try {
+    const info = inspect(b, mod);
+    const report = instrument(b, mod, info.memory.name);
+    b.setDebugInfo(true); // keep the name section: stack traces then name the guest's functions
+    const out = mod.emitBinary();
+    let compiled: WebAssembly.Module;
+    try {
+      compiled = await WebAssembly.compile(out as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      throw new FerriteError("ERR_INVALID_MODULE", `the runtime could not instrument this module (${(e as Error).message}); please report it with the module attached`);
+    }
+    return { sha256: hash, size: bytes.byteLength, info, report, compiled, original, prepareMs: performance.now() - start };
+  } finally {
+    mod.dispose();
+  }
+}

@@ -1,0 +1,59 @@
+// A call's view of the store: its own writes are visible to its own reads; nothing reaches the
+// store until commit, so a failed call leaves the keyspace exactly as it was.
+import type { KeyWrite } from "../options.js";
+import { keyId, type Store } from "./store.js";
+
+export class Transaction {
+  #store: Store;
+  readonly #overlay = new Map<string, Uint8Array | null>();
+  readonly writes: KeyWrite[] = [];
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Starts over on another (or the same) store; reused across calls to avoid allocation. */
+  reset(store: Store): void {
+    this.#store = store;
+    if (this.writes.length > 0) {
+      this.#overlay.clear();
+      this.writes.length = 0;
+    }
+  }
+
+  get(key: Uint8Array): Uint8Array | null {
+    if (this.writes.length > 0) {
+      const id = keyId(key);
+      if (this.#overlay.has(id)) return this.#overlay.get(id)!;
+    }
+    return this.#store.get(key);
+  }
+
+  exists(key: Uint8Array): boolean {
+    if (this.writes.length > 0) {
+      const id = keyId(key);
+      if (this.#overlay.has(id)) return this.#overlay.get(id) !== null;
+    }
+    return this.#store.exists(key);
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.#overlay.set(keyId(key), value);
+    this.writes.push({ key, value });
+  }
+
+  /** Deletes; true when the key existed (as seen by this call). */
+  del(key: Uint8Array): boolean {
+    const existed = this.exists(key);
+    this.#overlay.set(keyId(key), null);
+    this.writes.push({ key, value: null });
+    return existed;
+  }
+
+  /** Hands the writes to the store as one batch; returns what was written. */
+  commit(): KeyWrite[] {
+    const done = this.writes.slice();
+    if (done.length > 0) this.#store.apply(done);
+    return done;
+  }
+}
