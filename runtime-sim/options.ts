@@ -81,6 +81,8 @@ export interface FunctionSettings {
 }
 
 export interface LoadOptions extends FunctionSettings {
+  /** The export to run, when it is not named like the function (ABI v1's rule otherwise). */
+  entry?: string;
   /** Replace a function already loaded under this name. */
   replace?: boolean;
   /** The module's source map (JSON text or object), so traps name the source line. */

@@ -132,7 +132,7 @@ export class Runtime {
     const prepared = await prepareModule(wasm).catch((e) => {
       throw e instanceof FerriteError ? new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e) : e;
     });
-    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null);
+    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null, options.entry);
     this.#fns.set(name, fn);
     if (existing && existing !== fn) existing.counters.destroy();
     return this.info(name);
@@ -154,8 +154,9 @@ export class Runtime {
     file: string | null,
     s: { capabilities: Capability[]; memoryBytes: number; timeoutMs: number },
     sourceMap: SourceMapIndex | null,
+    explicitEntry?: string,
   ): LoadedFunction {
-    const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name));
+    const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name, explicitEntry));
     checkInitialMemory(name, prepared, s.memoryBytes);
     const ctx = new CallContext(name, this.#env);
     if (sourceMap) ctx.tape = []; // record time, random and http answers so a trap can be replayed
@@ -232,6 +233,7 @@ export class Runtime {
       timeoutMs: fn.timeoutMs,
       replace: true,
       sourceMap,
+      entry: fn.entry,
     });
   }
 

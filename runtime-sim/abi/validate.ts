@@ -131,7 +131,11 @@ export function inspect(b: Binaryen, mod: binaryenType.Module): ModuleInfo {
 }
 
 /** Which entry `WASM.CALL name` runs: the export `name`, else the only entry-shaped export. */
-export function resolveEntry(info: ModuleInfo, name: string): string {
+export function resolveEntry(info: ModuleInfo, name: string, explicit?: string): string {
+  if (explicit !== undefined && !info.exports.some((e) => e.name === explicit && e.kind === "function")) {
+    throw fail("ERR_ENTRY", `the module has no export '${explicit}' to use as the entry; its entries are: ${info.entries.join(", ") || "none"}`, { export: explicit });
+  }
+  if (explicit !== undefined) name = explicit;
   const named = info.exports.find((e) => e.name === name && e.kind === "function");
   if (named) {
     if (sig(named) !== "(i32, i32) -> i32") {

@@ -5,7 +5,7 @@ import wabtInit from "wabt";
 const wabt = await wabtInit();
 
 export function wat(source: string, name = "module.wat"): Uint8Array {
-  const mod = wabt.parseWat(name, source, { bulk_memory: true, mutable_globals: true, sign_extension: true });
+  const mod = wabt.parseWat(name, source, { bulk_memory: true, mutable_globals: true, sign_extension: true, exceptions: true, simd: true });
   try {
     mod.validate();
     return new Uint8Array(mod.toBinary({ write_debug_names: true }).buffer);

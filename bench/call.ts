@@ -1,0 +1,114 @@
+// Issue targets for one call on the simulator, each beside its baseline measured in this run:
+// - raw JS->wasm echo (no isolation, no metering) vs the runtime's full call, 16 B and 1 KiB
+// - metering overhead: the same module instrumented vs not, on a tight loop and on validate
+// - load time (check + instrument + compile) of a ~30 KB module
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { createRuntime } from "../runtime-sim/index.js";
+import { prepareModule } from "../runtime-sim/module.js";
+import { wat } from "../test/helpers/wat.js";
+import { measure, table, fmt } from "./lib.js";
+import { guests } from "./guests.js";
+
+const echoWat = wat(readFileSync(new URL("../test/fixtures/wat/echo.wat", import.meta.url), "utf8"));
+const loopWat = wat(readFileSync(new URL("./fixtures/loop.wat", import.meta.url), "utf8"));
+const g = await guests();
+
+/** Instantiates a module with a bare host: the baseline has no checks, isolation or metering. */
+function raw(module: WebAssembly.Module, entry: string) {
+  let mem!: Uint8Array;
+  let out: Uint8Array | null = null;
+  const bare = (..._: number[]) => 0;
+  const env: Record<string, Function> = new Proxy({}, { get: (_t, name) => (name === "ferrite_return" ? (p: number, l: number) => (out = mem.slice(p, p + l)) : bare) });
+  const imports = { env, __ferrite: { refuel: () => 1 << 30, oom: () => { throw new Error("oom"); }, max_pages: new WebAssembly.Global({ value: "i32", mutable: false }, 65536) } };
+  const instance = new WebAssembly.Instance(module, imports as any);
+  const ex = instance.exports as any;
+  const fuel = ex.__ferrite_fuel as WebAssembly.Global | undefined;
+  const encoder = new TextEncoder();
+  return (input: string | Uint8Array) => {
+    mem = new Uint8Array(ex.memory.buffer);
+    const bytes = typeof input === "string" ? encoder.encode(input) : input;
+    const ptr = ex.ferrite_alloc(bytes.length);
+    mem = new Uint8Array(ex.memory.buffer);
+    mem.set(bytes, ptr);
+    if (fuel) fuel.value = 1 << 30;
+    ex[entry](ptr, bytes.length);
+    return out;
+  };
+}
+
+const s16 = "0123456789abcdef";
+const s1k = "x".repeat(1024);
+const email = JSON.stringify({ email: "someone@example.com" });
+
+const rt = createRuntime({ defaults: { capabilities: ["read", "log"] } });
+await rt.load("echo", g.echo);
+await rt.load("validate", g.validate);
+await rt.load("echo_wat", echoWat);
+
+const rawEcho = raw(new WebAssembly.Module(g.echo), "echo");
+const rawValidate = raw(new WebAssembly.Module(g.validate), "validate");
+const rawEchoWat = raw(new WebAssembly.Module(echoWat), "echo");
+
+const b16 = measure("raw echo 16 B (SDK)", () => rawEcho(s16));
+const b1k = measure("raw echo 1 KiB (SDK)", () => rawEcho(s1k));
+const bval = measure("raw validate (SDK, json-as)", () => rawValidate(email));
+const bwat = measure("raw echo 16 B (hand-written WAT)", () => rawEchoWat(s16));
+const args16 = [s16];
+const args1k = [s1k];
+const argsVal = [email];
+const c16 = measure("runtime call: echo 16 B", () => rt.call("echo", args16));
+const c1k = measure("runtime call: echo 1 KiB", () => rt.call("echo", args1k));
+const cval = measure("runtime call: validate", () => rt.call("validate", argsVal));
+const cwat = measure("runtime call: echo 16 B (WAT)", () => rt.call("echo_wat", args16));
+if (!rt.call("validate", argsVal).ok) throw new Error(String(rt.call("validate", argsVal).error));
+
+table("Full call (isolated, metered, capability-checked) vs raw JS->wasm", [
+  { ...b16 },
+  { ...c16, base: b16.ns, target: "<= 1.5 µs median" },
+  { ...b1k },
+  { ...c1k, base: b1k.ns },
+  { ...bval },
+  { ...cval, base: bval.ns },
+  { ...bwat },
+  { ...cwat, base: bwat.ns },
+]);
+
+// Metering: instrumented vs original, both called raw (no isolation), so only the fuel counts.
+const loopPrepared = await prepareModule(loopWat);
+const valPrepared = await prepareModule(g.validate);
+const loopOrig = raw(loopPrepared.original, "loop");
+const loopInst = raw(loopPrepared.compiled, "loop");
+const valOrig = raw(valPrepared.original, "validate");
+const valInst = raw(valPrepared.compiled, "validate");
+const one = new Uint8Array([1]); // 100,000 iterations
+const lo = measure("tight loop, 100k iterations: original", () => loopOrig(one), { batch: 20, samples: 21 });
+const li = measure("tight loop, 100k iterations: instrumented", () => loopInst(one), { batch: 20, samples: 21 });
+const vo = measure("validate: original", () => valOrig(email));
+const vi = measure("validate: instrumented", () => valInst(email));
+table("Metering overhead (instrumented vs not)", [
+  lo,
+  { ...li, base: lo.ns, target: "<= 2x" },
+  vo,
+  { ...vi, base: vo.ns, target: "<= 1.3x" },
+]);
+
+// Load: check + instrument + compile, uncached (a custom section makes each copy's hash unique).
+const big = g.large;
+const loads: number[] = [];
+for (let i = 0; i < 9; i++) {
+  const name = new TextEncoder().encode(`bench${i}`);
+  const section = new Uint8Array([0, name.length + 1, name.length, ...name]);
+  const bytes = new Uint8Array(big.length + section.length);
+  bytes.set(big);
+  bytes.set(section, big.length);
+  const t = performance.now();
+  await prepareModule(bytes);
+  loads.push(performance.now() - t);
+}
+loads.sort((a, b) => a - b);
+const loadNs = loads[4] * 1e6;
+console.log(`\n## Load (validate + instrument + compile), uncached`);
+console.log(`| module | size | median | target |`);
+console.log(`|---|---|---|---|`);
+console.log(`| ${g.largeName} | ${(big.length / 1024).toFixed(1)} KB | ${fmt(loadNs)} | <= 200 ms |`);
