@@ -16,13 +16,23 @@ const g = await guests();
 
 /** Instantiates a module with a bare host: the baseline has no checks, isolation or metering. */
 function raw(module: WebAssembly.Module, entry: string) {
+  // A new instance every 4096 calls: without isolation the guest's bump allocator only grows.
+  let calls = 0;
+  let call = rawInstance(module, entry);
+  return (input: string | Uint8Array) => {
+    if (++calls % 4096 === 0) call = rawInstance(module, entry);
+    return call(input);
+  };
+}
+
+function rawInstance(module: WebAssembly.Module, entry: string) {
   let mem!: Uint8Array;
   let out: Uint8Array | null = null;
   const bare = (..._: number[]) => 0;
-  const env: Record<string, Function> = new Proxy({}, { get: (_t, name) => (name === "ferrite_return" ? (p: number, l: number) => (out = mem.slice(p, p + l)) : bare) });
+  const env: Record<string, Function> = new Proxy({}, { get: (_t, name) => (name === "ferrite_return" ? (p: number, l: number) => (out = new Uint8Array(ex.memory.buffer, p, l).slice()) : bare) });
   const imports = { env, __ferrite: { refuel: () => 1 << 30, oom: () => { throw new Error("oom"); }, max_pages: new WebAssembly.Global({ value: "i32", mutable: false }, 65536) } };
   const instance = new WebAssembly.Instance(module, imports as any);
-  const ex = instance.exports as any;
+  const ex: any = instance.exports;
   const fuel = ex.__ferrite_fuel as WebAssembly.Global | undefined;
   const encoder = new TextEncoder();
   return (input: string | Uint8Array) => {
@@ -44,7 +54,7 @@ const email = JSON.stringify({ email: "someone@example.com" });
 const rt = createRuntime({ defaults: { capabilities: ["read", "log"] } });
 await rt.load("echo", g.echo);
 await rt.load("validate", g.validate);
-await rt.load("echo_wat", echoWat);
+await rt.load("echo_wat", echoWat, { entry: "echo" });
 
 const rawEcho = raw(new WebAssembly.Module(g.echo), "echo");
 const rawValidate = raw(new WebAssembly.Module(g.validate), "validate");

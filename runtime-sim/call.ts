@@ -150,7 +150,6 @@ export function runCall(t: CallTarget, args: readonly CallArg[]): RawOutcome {
   const { ctx, isolate, name } = t;
   const started = performance.now();
   ctx.deadline.begin(t.timeoutMs);
-  isolate.begin();
   let status = 0;
   let failure: FerriteError | null = null;
   let timedOut = false;

@@ -2,7 +2,6 @@
 // and mutable globals are snapshotted; after each call the bytes it wrote ([lo, hi) tracked by the
 // instrumentation, plus what the host wrote) and the globals are put back. A call that grew memory,
 // or a module that mutates its tables, gets a new instance instead: nothing survives a call.
-import { FUEL_STEP } from "./limits/deadline.js";
 import { METER } from "./limits/metering.js";
 import type { PreparedModule } from "./module.js";
 
@@ -16,9 +15,8 @@ export class Isolate {
   readonly exports: GuestExports;
   readonly memory: WebAssembly.Memory;
   readonly #snapshot: Uint8Array;
-  readonly #lo: WebAssembly.Global;
-  readonly #hi: WebAssembly.Global;
-  readonly #fuel: WebAssembly.Global;
+  readonly #lo: () => number;
+  readonly #hi: () => number;
   readonly #restore: () => void;
   readonly #reusable: boolean;
 
@@ -29,18 +27,12 @@ export class Isolate {
     const ex = instance.exports as Record<string, unknown>;
     this.exports = ex as GuestExports;
     this.memory = ex.memory as WebAssembly.Memory;
-    this.#lo = ex[METER.lo] as WebAssembly.Global;
-    this.#hi = ex[METER.hi] as WebAssembly.Global;
-    this.#fuel = ex[METER.fuel] as WebAssembly.Global;
+    this.#lo = ex[METER.lo] as () => number;
+    this.#hi = ex[METER.hi] as () => number;
     this.#restore = ex[METER.restore] as () => void;
     (ex[METER.save] as () => void)();
-    this.#restore(); // also clears the dirty range left by start-up
+    this.#restore(); // also clears the dirty range left by start-up and fills the fuel tank
     this.#snapshot = this.#reusable ? new Uint8Array(this.memory.buffer).slice() : new Uint8Array(0);
-  }
-
-  /** Gives the guest a full tank before a call. */
-  begin(): void {
-    this.#fuel.value = FUEL_STEP;
   }
 
   /** Undoes the call; false when this instance must not serve another call. */
@@ -48,8 +40,8 @@ export class Isolate {
     if (!this.#reusable) return false;
     const buffer = this.memory.buffer;
     if (buffer.byteLength !== this.#snapshot.byteLength) return false; // memory grew
-    const lo = Math.min(this.#lo.value >>> 0, hostLo);
-    const hi = Math.min(Math.max(this.#hi.value >>> 0, hostHi), buffer.byteLength);
+    const lo = Math.min(this.#lo() >>> 0, hostLo);
+    const hi = Math.min(Math.max(this.#hi() >>> 0, hostHi), buffer.byteLength);
     if (hi > lo) new Uint8Array(buffer, lo, hi - lo).set(this.#snapshot.subarray(lo, hi));
     this.#restore();
     return true;

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { checkBinary, checkImports, inspect, type ModuleInfo } from "./abi/validate.js";
-import { instrument, loadBinaryen, type InstrumentReport } from "./limits/metering.js";
+import { discardBinaryen, instrument, loadBinaryen, type InstrumentReport } from "./limits/metering.js";
 import { FerriteError } from "./errors.js";
 
 export interface PreparedModule {
@@ -46,7 +46,12 @@ async function prepare(bytes: Uint8Array, hash: string): Promise<PreparedModule>
   const original = checkBinary(bytes); // V8 validates first, so binaryen only sees valid modules
   checkImports(original);
   const b = await loadBinaryen();
-  const mod = b.readBinaryWithFeatures(bytes, b.Features.All);
+  let mod: ReturnType<typeof b.readBinaryWithFeatures>;
+  try {
+    mod = b.readBinaryWithFeatures(bytes, b.Features.All);
+  } catch (e) {
+    throw binaryenFailure(e);
+  }
   try {
     const info = inspect(b, mod);
     const report = instrument(b, mod, info.memory.name);
@@ -59,7 +64,19 @@ async function prepare(bytes: Uint8Array, hash: string): Promise<PreparedModule>
       throw new FerriteError("ERR_INVALID_MODULE", `the runtime could not instrument this module (${(e as Error).message}); please report it with the module attached`);
     }
     return { sha256: hash, size: bytes.byteLength, info, report, compiled, original, prepareMs: performance.now() - start };
+  } catch (e) {
+    throw binaryenFailure(e);
   } finally {
-    mod.dispose();
+    try {
+      mod.dispose();
+    } catch {
+      // binaryen already aborted: nothing to free
+    }
   }
+}
+
+function binaryenFailure(e: unknown): unknown {
+  if (e instanceof FerriteError) return e;
+  if (e instanceof Error && e.message.startsWith("Aborted(")) discardBinaryen();
+  return new FerriteError("ERR_INVALID_MODULE", `the runtime could not read this module for instrumentation (${(e as Error).message}); if V8 accepts it, please report it with the module attached`);
 }
