@@ -11,7 +11,11 @@ import type { CallArg, HttpRequest, HttpResponse } from "./options.js";
 export class SourceMapIndex {
   readonly #map: TraceMap;
   constructor(map: string | object) {
-    this.#map = new TraceMap(map as any);
+    // Positions are reported as the compiler named the sources (test/fixtures/x.ts, ~lib/...),
+    // not resolved against asc's output-relative sourceRoot.
+    const raw = typeof map === "string" ? JSON.parse(map) : { ...(map as object) };
+    delete raw.sourceRoot;
+    this.#map = new TraceMap(raw);
   }
 
   /** "assembly/index.ts:12:5" for a module byte offset, or null. */
