@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { createRuntime } from "../../../runtime-sim/index.js";
 import { wat } from "../../helpers/wat.js";
 import { echoWat, utf8 } from "../../helpers/runtime.js";
+import { buildFixture } from "../../helpers/asc.js";
 
 const alloc = `(global $h (mut i32) (i32.const 1024)) (func (export "ferrite_alloc") (param i32) (result i32) (global.get $h))`;
 
@@ -21,6 +22,22 @@ describe("timeout", () => {
     expect(utf8(rt.call("echo", ["still here"]).value)).toBe("still here");
     expect(rt.call("spin").error!.code).toBe("ERR_TIMEOUT"); // and again: the instance was reset
     expect(rt.stats("spin")).toMatchObject({ invocations: 2, failed: 2, timeouts: 2 });
+  });
+
+  test("an AssemblyScript while(true){} with TIMEOUT 100: stopped in < 110 ms, then the next call succeeds", async () => {
+    const loop = await buildFixture("loop");
+    const echo = await buildFixture("echo");
+    const rt = createRuntime();
+    await rt.load("loop", loop.wasm, { timeoutMs: 100 });
+    await rt.load("echo", echo.wasm);
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      expect(rt.call("loop").error!.reply).toBe("ERR function 'loop' timed out after 100 ms");
+      const elapsed = performance.now() - t;
+      expect(elapsed).toBeGreaterThanOrEqual(100);
+      expect(elapsed).toBeLessThan(110);
+      expect(utf8(rt.call("echo", ["next"]).value)).toBe("next");
+    }
   });
 
   test("a loop calling a host function is stopped too", async () => {
