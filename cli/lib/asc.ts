@@ -64,7 +64,7 @@ export interface CompileResult {
 const CATEGORY: Record<number, DiagnosticCategory | undefined> = { 2: "warning", 3: "error" };
 const OPTIMIZE: Record<Optimize, string[]> = {
   speed: ["--optimizeLevel", "3", "--shrinkLevel", "0"],
-  size: ["--optimizeLevel", "0", "--shrinkLevel", "2", "--converge"],
+  size: ["--optimizeLevel", "1", "--shrinkLevel", "2"],
   none: ["--optimizeLevel", "0", "--shrinkLevel", "0"],
 };
 

@@ -1,0 +1,36 @@
+// Bundles the CLI into dist/cli.js (the package's bin) with esbuild. Each command loads its heavy
+// parts (the compiler, vitest, the runtime) on first use: they are split into dist/chunks/.
+// Packages that load files or WebAssembly at run time stay external, resolved from node_modules.
+import { chmod, rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** Loaded at run time from node_modules: big, WebAssembly-backed, or resolving their own files. */
+const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histogram-js", "ioredis", "redis-parser", "esbuild", "wabt"];
+
+await rm(path.join(root, "dist/chunks"), { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { cli: "cli/index.ts" },
+  outdir: "dist",
+  chunkNames: "chunks/[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "bundle",
+  external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
+  // Bundled CommonJS packages (commander) call require(); ESM output has none, so each file gets one.
+  banner: { js: '#!/usr/bin/env node\nimport { createRequire as __ferriteRequire } from "node:module";\nconst require = __ferriteRequire(import.meta.url);' },
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+  metafile: true,
+});
+await chmod(path.join(root, "dist/cli.js"), 0o755);
+const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js")).reduce((n, [, o]) => n + o.bytes, 0);
+console.log(`ferrite-wasm: bundled the CLI into dist/cli.js (${(bytes / 1024).toFixed(0)} KB of JS)`);

@@ -1,0 +1,65 @@
+// `ferrite-wasm new <dir> [--template NAME]`: a project that builds and passes its tests as created.
+import path from "node:path";
+import { Command } from "commander";
+import { action } from "../lib/program.js";
+import { createProject } from "../lib/templates.js";
+import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../lib/template-table.js";
+
+interface NewOptions {
+  json?: boolean;
+  template: string;
+  force?: boolean;
+  list?: boolean;
+}
+
+export function newCommand(): Command {
+  const width = Math.max(...TEMPLATES.map((t) => t.name.length));
+  return new Command("new")
+    .description("create a function project from a template")
+    .argument("[dir]", "folder to create (must be empty or missing)")
+    .option("-t, --template <name>", `template to start from: ${TEMPLATES.map((t) => t.name).join(", ")}`, DEFAULT_TEMPLATE)
+    .option("--force", "write into a folder that is not empty")
+    .option("--list", "list the templates and exit")
+    .addHelpText(
+      "after",
+      `
+Templates:
+${TEMPLATES.map((t) => `  ${t.name.padEnd(width)}  ${t.description}`).join("\n")}
+
+The project needs nothing installed: ferrite-wasm supplies the compiler, the SDK and
+vitest. Its package.json also names the toolkit as a file: dependency, so an
+optional \`npm install\` adds editor types and a local ferrite-wasm bin.
+
+Examples:
+  $ ferrite-wasm new my-fn
+  $ ferrite-wasm new checkout --template process-order
+  $ ferrite-wasm new --list`,
+    )
+    .action(
+      action<NewOptions>(async ([dir], opts, out) => {
+        if (opts.list || dir === undefined) {
+          if (!opts.list) {
+            const { CliError } = await import("../lib/errors.js");
+            throw new CliError("ERR_USAGE", "missing the folder to create", "run `ferrite-wasm new <dir> [--template NAME]` (see --list for templates)");
+          }
+          if (out.json) out.emit({ templates: TEMPLATES });
+          else for (const t of TEMPLATES) out.line(`${out.c.bold(t.name.padEnd(width))}  ${t.description}`);
+          return;
+        }
+        const created = await createProject(String(dir), opts.template, { force: opts.force });
+        if (out.json) {
+          out.emit({ ok: true, ...created });
+          return;
+        }
+        const { c, sym } = out;
+        const rel = path.relative(process.cwd(), created.dir) || ".";
+        out.line(`${sym.ok} Created ${c.bold(rel)} from the ${c.cyan(created.template)} template (${created.files.length} files).`);
+        out.line();
+        out.line("Next steps:");
+        if (rel !== ".") out.line(`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`);
+        out.line("  ferrite-wasm build");
+        out.line("  ferrite-wasm test");
+        out.line(`  ferrite-wasm call ${findTemplate(created.template)!.example}`);
+      }),
+    );
+}

@@ -1,0 +1,14 @@
+// The ferrite-wasm command line: registers the commands, one file each in cli/commands/.
+// To add one (serve, deploy, list, info, stats, unload, reload, update, dev, versions,
+// rollback): export a factory returning a commander Command, and list it below.
+import { buildCommand } from "./commands/build.js";
+import { callCommand } from "./commands/call.js";
+import { checkCommand } from "./commands/check.js";
+import { newCommand } from "./commands/new.js";
+import { testCommand } from "./commands/test.js";
+import { main, type CommandFactory } from "./lib/program.js";
+
+/** Every command, in the order --help lists them. */
+const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand];
+
+process.exit(await main(COMMANDS));
