@@ -1,0 +1,100 @@
+// The server's configuration: the spec's `[wasm]` section exactly (plus http_allowed_hosts) and a
+// `[server]` section. Strict objects, so a misspelt key is an error instead of a silent default.
+import { z } from "zod";
+import { parseMemoryLimit } from "../limits/memory.js";
+
+const CAPABILITY_NAMES = ["read", "write", "delete", "http", "time", "random", "log"] as const;
+
+/** A size: "10MB", "512KB", "1GB" (powers of 1024) or a number of bytes. */
+const size = (what: string) =>
+  z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+    try {
+      parseMemoryLimit(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `invalid ${what} ${JSON.stringify(value)}: use a size such as "10MB", "512KB" or a number of bytes` });
+    }
+  });
+
+const capability = z.enum([...CAPABILITY_NAMES, "all"], {
+  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}: use ${CAPABILITY_NAMES.join(", ")} or all`,
+});
+const allowedCapability = z.enum(CAPABILITY_NAMES, {
+  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}: use ${CAPABILITY_NAMES.join(", ")}`,
+});
+
+export const capabilitiesSchema = z
+  .strictObject({
+    /** Granted to a load that names none (spec: default = ["read", "log"]). */
+    default: z.array(capability).default(["read", "log"]),
+    /** The most a load may ask for (spec: all seven). */
+    allowed: z.array(allowedCapability).default([...CAPABILITY_NAMES]),
+  })
+  .superRefine((caps, ctx) => {
+    for (const c of caps.default) {
+      if (c !== "all" && !caps.allowed.includes(c)) {
+        ctx.addIssue({ code: "custom", path: ["default"], message: `'${c}' is a default capability but not in wasm.capabilities.allowed; add it to allowed or drop it from default` });
+      }
+    }
+  });
+
+export const wasmSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  plugins_dir: z.string().min(1).default("/var/lib/ferrite/plugins"),
+  max_functions: z.number().int().min(1).max(100_000).default(100),
+  default_memory_limit: size("memory limit").default("10MB"),
+  default_timeout_ms: z.number().int().min(1).max(3_600_000).default(1000),
+  // Functions always run sandboxed; accepting false would promise something the runtime does not do.
+  sandbox: z.literal(true, { error: "sandbox = false is not supported: functions always run sandboxed; remove the key or set it to true" }).default(true),
+  /** Hosts `ferrite_http` may reach ("api.example.com" or "host:port"). */
+  http_allowed_hosts: z.array(z.string().min(1)).default([]),
+  capabilities: capabilitiesSchema.prefault({}),
+});
+
+const userSchema = z.strictObject({
+  name: z.string().regex(/^[^\s]{1,128}$/, "a user name is 1-128 characters without spaces"),
+  password: z.string().min(1, "a user needs a non-empty password"),
+  enabled: z.boolean().default(true),
+});
+
+const storeUrl = z.string().refine((s) => s === "memory" || /^rediss?:\/\/[^\s]+$/.test(s), {
+  message: 'store must be "memory" or a URL like "redis://127.0.0.1:6380" (rediss:// for TLS)',
+});
+
+export const serverSchema = z.strictObject({
+  /** Address to listen on. Anything but loopback exposes the server: set requirepass. */
+  bind: z.string().min(1).default("127.0.0.1"),
+  /** TCP port; 0 picks a free one. */
+  port: z.number().int().min(0).max(65535).default(6379),
+  /** Password of the `default` user (AUTH pass). Unset: no password. */
+  requirepass: z.string().min(1).optional(),
+  /** Named users (AUTH user pass). Any user, or requirepass, makes AUTH mandatory. */
+  users: z.array(userSchema).default([]),
+  /** Where loaded functions are kept across restarts. Unset: nothing is persisted. */
+  data_dir: z.string().min(1).optional(),
+  /** Largest request argument (Redis proto-max-bulk-len); bigger requests are refused. */
+  max_bulk_len: size("max_bulk_len").default("64MB"),
+  /** The keyspace: "memory" (embedded) or a Redis-compatible server's URL. */
+  store: storeUrl.default("memory"),
+  /** How long a function waits for the store before its call fails, in ms. */
+  store_timeout_ms: z.number().int().min(1).max(60_000).default(2000),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  wasm: wasmSchema.prefault({}),
+});
+
+/** The parsed configuration: every default filled in. */
+export type FerriteConfig = z.output<typeof configSchema>;
+/** What a file or a caller may give: every key optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type ServerConfig = FerriteConfig["server"];
+export type WasmConfig = FerriteConfig["wasm"];
+
+/** The embedded defaults, so `serve` with no file works. */
+export const DEFAULT_CONFIG: FerriteConfig = configSchema.parse({});
+
+/** The sizes as bytes. */
+export function bytesOf(value: string | number): number {
+  return parseMemoryLimit(value);
+}

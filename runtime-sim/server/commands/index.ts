@@ -1,0 +1,48 @@
+// The registry: every command family's specs in one map, by lower- and upper-case name.
+import { ADMIN_COMMANDS } from "./admin.js";
+import { CONNECTION_COMMANDS } from "./connection.js";
+import { commandSpec } from "./docs.js";
+import { KEY_COMMANDS } from "./keys.js";
+import { STRING_COMMANDS } from "./strings.js";
+import { WASM_CALL_COMMANDS } from "./wasm-call.js";
+import { WASM_INFO_COMMANDS } from "./wasm-info.js";
+import { WASM_LOAD_COMMANDS } from "./wasm-load.js";
+import type { CommandFlag, CommandSpec } from "./registry.js";
+
+export type { CommandFlag, CommandSpec, Handler, SubcommandSpec } from "./registry.js";
+
+const ALL: CommandSpec[] = [
+  ...WASM_LOAD_COMMANDS,
+  ...WASM_CALL_COMMANDS,
+  ...WASM_INFO_COMMANDS,
+  ...STRING_COMMANDS,
+  ...KEY_COMMANDS,
+  ...CONNECTION_COMMANDS,
+  ...ADMIN_COMMANDS,
+];
+
+const byName = new Map<string, CommandSpec>();
+ALL.push(commandSpec(() => byName));
+for (const spec of ALL) {
+  byName.set(spec.name, spec);
+  byName.set(spec.name.toUpperCase(), spec); // most clients send upper case: one lookup, no lowering
+}
+
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = byName;
+
+/** Command names that share a trait, as ioredis's Command.FLAGS. */
+export const FLAGS: Readonly<Record<CommandFlag, ReadonlySet<string>>> = (() => {
+  const flags = {} as Record<CommandFlag, Set<string>>;
+  for (const spec of ALL) for (const f of spec.flags) (flags[f] ??= new Set()).add(spec.name);
+  return flags;
+})();
+
+export function checkFlag(flag: CommandFlag, name: string): boolean {
+  return FLAGS[flag]?.has(name) ?? false;
+}
+
+/** The spec for a request's first argument, or undefined. */
+export function lookupCommand(name: Buffer): CommandSpec | undefined {
+  const raw = name.toString("latin1");
+  return byName.get(raw) ?? byName.get(raw.toLowerCase());
+}

@@ -1,0 +1,33 @@
+// WASM.CALL and WASM.CALLREAD: the hot path. The bulk arguments go to the runtime as they are
+// (Buffers are Uint8Arrays); the reply is the returned bytes, nil, or the call's ERR line.
+import type { CallOptions } from "../../options.js";
+import type { Client } from "../context.js";
+import { ErrorReply, type Reply } from "../resp.js";
+import type { CommandSpec } from "./registry.js";
+
+const NO_ARGS: readonly Uint8Array[] = [];
+const READ_ONLY: CallOptions = { readOnly: true };
+
+function call(c: Client, args: Buffer[], options: CallOptions | undefined): Reply {
+  const result = c.server.runtime.call(args[1].toString(), args.length > 2 ? args.slice(2) : NO_ARGS, options);
+  return result.ok ? result.value : new ErrorReply(result.error!.reply);
+}
+
+export const WASM_CALL_COMMANDS: CommandSpec[] = [
+  {
+    name: "wasm.call",
+    arity: -2,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Calls a function; its writes are applied all together or not at all.",
+    handler: (c, args) => call(c, args, undefined),
+  },
+  {
+    name: "wasm.callread",
+    arity: -2,
+    flags: ["readonly", "wasm"],
+    group: "wasm",
+    summary: "Calls a function that may only read; any write fails the call.",
+    handler: (c, args) => call(c, args, READ_ONLY),
+  },
+];

@@ -1,0 +1,105 @@
+// WASM.LOAD, WASM.LOADB, WASM.UPDATE, WASM.RELOAD, WASM.UNLOAD (ABI v1 command grammar):
+//   WASM.LOAD name path [CAPABILITIES c ...] [MEMORY m] [TIMEOUT ms] [REPLACE]
+// Keywords are case-insensitive; CAPABILITIES takes names up to the next keyword.
+import { errors } from "../../errors.js";
+import type { Capability, LoadOptions } from "../../options.js";
+import { OK } from "../resp.js";
+import { keyword, syntaxError, text } from "./args.js";
+import { clip, type CommandSpec } from "./registry.js";
+
+const KEYWORDS = new Set(["CAPABILITIES", "MEMORY", "TIMEOUT", "REPLACE"]);
+
+/** Parses the options from args[from] on; REPLACE only where a load may replace. */
+export function parseLoadOptions(args: Buffer[], from: number, command: string, allowReplace: boolean): LoadOptions {
+  const options: LoadOptions = {};
+  const seen = new Set<string>();
+  let i = from;
+  while (i < args.length) {
+    const kw = keyword(args[i]);
+    if (!KEYWORDS.has(kw) || (kw === "REPLACE" && !allowReplace)) {
+      const expected = allowReplace ? "CAPABILITIES, MEMORY, TIMEOUT or REPLACE" : "CAPABILITIES, MEMORY or TIMEOUT";
+      throw syntaxError(`unexpected '${clip(text(args[i]))}' in ${command}; expected ${expected}`);
+    }
+    if (seen.has(kw)) throw syntaxError(`${kw} given twice in ${command}`);
+    seen.add(kw);
+    i++;
+    if (kw === "REPLACE") {
+      options.replace = true;
+    } else if (kw === "CAPABILITIES") {
+      const caps: string[] = [];
+      while (i < args.length && !KEYWORDS.has(keyword(args[i]))) caps.push(text(args[i++]));
+      options.capabilities = caps as (Capability | "all")[]; // the runtime names an unknown one
+    } else {
+      if (i >= args.length) throw syntaxError(`${kw} needs a value (${kw === "MEMORY" ? "a size such as 10MB" : "milliseconds"})`);
+      const value = text(args[i++]);
+      if (kw === "MEMORY") options.memory = value;
+      else {
+        if (!/^[1-9][0-9]{0,9}$/.test(value)) throw errors.invalidTimeout(value);
+        options.timeoutMs = Number(value);
+      }
+    }
+  }
+  return options;
+}
+
+export const WASM_LOAD_COMMANDS: CommandSpec[] = [
+  {
+    name: "wasm.load",
+    arity: -3,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Loads a WebAssembly module from a file inside plugins_dir.",
+    async handler(c, args) {
+      const options = parseLoadOptions(args, 3, "WASM.LOAD", true);
+      await c.server.functions.loadFile(text(args[1]), text(args[2]), options);
+      return OK;
+    },
+  },
+  {
+    name: "wasm.loadb",
+    arity: -3,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Loads a WebAssembly module from its bytes.",
+    async handler(c, args) {
+      const options = parseLoadOptions(args, 3, "WASM.LOADB", true);
+      // A copy: the argument is a slice of a socket chunk the load outlives.
+      await c.server.functions.loadBytes(text(args[1]), new Uint8Array(args[2]), options);
+      return OK;
+    },
+  },
+  {
+    name: "wasm.update",
+    arity: -3,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Changes a function's capabilities, memory limit or timeout.",
+    async handler(c, args) {
+      const options = parseLoadOptions(args, 2, "WASM.UPDATE", false);
+      await c.server.functions.update(text(args[1]), options);
+      return OK;
+    },
+  },
+  {
+    name: "wasm.reload",
+    arity: 2,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Reloads a function from the file it was loaded from.",
+    async handler(c, args) {
+      await c.server.functions.reload(text(args[1]));
+      return OK;
+    },
+  },
+  {
+    name: "wasm.unload",
+    arity: 2,
+    flags: ["write", "wasm"],
+    group: "wasm",
+    summary: "Unloads a function.",
+    async handler(c, args) {
+      await c.server.functions.unload(text(args[1]));
+      return OK;
+    },
+  },
+];

@@ -1,0 +1,59 @@
+// What command handlers may touch: the server they run in and the client that sent the command.
+import type { Runtime } from "../runtime.js";
+import type { FerriteConfig } from "../config/schema.js";
+import type { Keyspace } from "../store/keyspace.js";
+import type { Auth } from "./auth.js";
+import type { Functions } from "./functions.js";
+import type { Protocol } from "./resp.js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface ServerStats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+  protocolErrors: number;
+  authFailures: number;
+}
+
+/** Settings CONFIG SET may change while the server runs. */
+export interface LiveSettings {
+  maxBulkLen: number;
+}
+
+export interface ServerContext {
+  /** The configuration the server was started with. */
+  readonly config: FerriteConfig;
+  readonly runtime: Runtime;
+  readonly functions: Functions;
+  readonly keyspace: Keyspace;
+  readonly auth: Auth;
+  readonly settings: LiveSettings;
+  readonly stats: ServerStats;
+  readonly clients: ReadonlySet<Client>;
+  /** ms since epoch. */
+  readonly startedAt: number;
+  /** Where the listener is bound (port resolved when 0 was asked). */
+  address(): { host: string; port: number };
+  readonly log: Logger;
+}
+
+/** One connection's state, as handlers see it. */
+export interface Client {
+  readonly id: number;
+  readonly server: ServerContext;
+  /** "ip:port" of the peer. */
+  readonly addr: string;
+  /** ms since epoch. */
+  readonly createdAt: number;
+  proto: Protocol;
+  authenticated: boolean;
+  user: string;
+  name: string | null;
+  libName: string | null;
+  libVer: string | null;
+  /** Number of commands this client sent. */
+  commands: number;
+  /** Closes the connection once the current reply has been written (QUIT). */
+  closeAfterReply(): void;
+}

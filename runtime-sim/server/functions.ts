@@ -1,0 +1,174 @@
+// The server's view of the function registry: the runtime plus where each function came from, and
+// the data directory that keeps them across restarts. Management commands (LOAD, UPDATE, RELOAD,
+// UNLOAD) run one at a time, so two loads of one name cannot interleave and the manifest is written
+// in order. Calls do not wait for this queue: they go straight to the runtime.
+import { readFile } from "node:fs/promises";
+import { FerriteError } from "../errors.js";
+import type { Runtime } from "../runtime.js";
+import type { FunctionInfo, FunctionSettings, LoadOptions } from "../options.js";
+import type { Logger } from "./context.js";
+import type { DataDir, PersistedFunction } from "./persist.js";
+
+interface Source {
+  /** Absolute path for WASM.LOAD, null for WASM.LOADB. */
+  path: string | null;
+  sourceMap: boolean;
+}
+
+export class Functions {
+  readonly #sources = new Map<string, Source>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly dataDir: DataDir | null,
+    readonly log: Logger,
+  ) {}
+
+  /** Resolves when no management command is running (shutdown waits for pending saves). */
+  idle(): Promise<void> {
+    return this.#queue.then(() => {});
+  }
+
+  #exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(f, f);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** WASM.LOAD: the path is resolved inside plugins_dir (the runtime refuses anything outside). */
+  loadFile(name: string, file: string, options: LoadOptions): Promise<FunctionInfo> {
+    return this.#exclusive(async () => {
+      const resolved = await this.runtime.resolvePath(file);
+      const bytes = await readModule(resolved, `cannot load '${name}'`);
+      const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
+      return this.#load(name, bytes, resolved, { ...options, sourceMap });
+    });
+  }
+
+  /** WASM.LOADB. */
+  loadBytes(name: string, bytes: Uint8Array, options: LoadOptions): Promise<FunctionInfo> {
+    return this.#exclusive(() => this.#load(name, bytes, null, { ...options, sourceMap: undefined }));
+  }
+
+  async #load(name: string, bytes: Uint8Array, path: string | null, options: LoadOptions & { sourceMap?: string }): Promise<FunctionInfo> {
+    const info = await this.runtime.load(name, bytes, options);
+    this.#sources.set(name, { path, sourceMap: options.sourceMap !== undefined });
+    await this.#persist(async (d) => d.saveModule(info.sha256, bytes, options.sourceMap));
+    return this.info(name);
+  }
+
+  /** WASM.UPDATE. */
+  update(name: string, settings: FunctionSettings): Promise<FunctionInfo> {
+    return this.#exclusive(async () => {
+      await this.runtime.update(name, settings);
+      await this.#persist();
+      return this.info(name);
+    });
+  }
+
+  /** WASM.RELOAD: reads the file again (still confined to plugins_dir), keeping the settings. */
+  reload(name: string): Promise<FunctionInfo> {
+    return this.#exclusive(async () => {
+      const source = this.#sources.get(name);
+      if (!source || source.path === null) return this.runtime.reload(name); // its errors say why
+      const current = this.runtime.info(name);
+      let resolved: string;
+      try {
+        resolved = await this.runtime.resolvePath(source.path);
+      } catch (e) {
+        const why = e instanceof FerriteError ? e.message : String(e);
+        throw new FerriteError("ERR_PATH", `cannot reload '${name}': ${why}; restore the file or load the function again`, name);
+      }
+      const bytes = await readModule(resolved, `cannot reload '${name}'`);
+      const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
+      return this.#load(name, bytes, resolved, {
+        capabilities: current.capabilities,
+        memory: current.memory_limit_bytes,
+        timeoutMs: current.timeout_ms,
+        replace: true,
+        sourceMap,
+      });
+    });
+  }
+
+  /** WASM.UNLOAD. */
+  unload(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      this.runtime.unload(name);
+      this.#sources.delete(name);
+      await this.#persist();
+    });
+  }
+
+  /** WASM.INFO, with the source path the server knows (restored functions keep theirs). */
+  info(name: string): FunctionInfo {
+    const info = this.runtime.info(name);
+    const source = this.#sources.get(name);
+    return source ? { ...info, path: source.path } : info;
+  }
+
+  /** Loads what the data directory holds; problems are logged, not fatal. */
+  async restore(): Promise<number> {
+    if (!this.dataDir) return 0;
+    const { restored, problems } = await this.dataDir.read();
+    for (const p of problems) this.log("warn", p);
+    let n = 0;
+    for (const f of restored) {
+      try {
+        await this.runtime.load(f.name, f.bytes, {
+          capabilities: f.capabilities,
+          memory: f.memory_limit_bytes,
+          timeoutMs: f.timeout_ms,
+          replace: true,
+          sourceMap: f.sourceMap,
+        });
+        this.#sources.set(f.name, { path: f.path, sourceMap: f.sourceMap !== undefined });
+        n++;
+      } catch (e) {
+        this.log("warn", `function '${f.name}' was not restored: ${(e as Error).message}`);
+      }
+    }
+    if (problems.length > 0 || n !== restored.length) await this.#persist();
+    return n;
+  }
+
+  /** Saves what `before` needs, then the manifest. A failure says the function is loaded but not kept. */
+  async #persist(before?: (d: DataDir) => Promise<void>): Promise<void> {
+    const dir = this.dataDir;
+    if (!dir) return;
+    try {
+      if (before) await before(dir);
+      await dir.writeManifest(this.#manifest());
+    } catch (e) {
+      const message = `the change was applied but could not be saved to data_dir ${dir.dir} (${(e as Error).message}); it will be lost on restart unless the directory becomes writable`;
+      this.log("error", message);
+      throw new FerriteError("ERR_STORE", message);
+    }
+  }
+
+  #manifest(): PersistedFunction[] {
+    return this.runtime.list().map((name) => {
+      const info = this.runtime.info(name);
+      const source = this.#sources.get(name);
+      return {
+        name,
+        path: source?.path ?? null,
+        sha256: info.sha256,
+        capabilities: info.capabilities,
+        memory_limit_bytes: info.memory_limit_bytes,
+        timeout_ms: info.timeout_ms,
+        source_map: source?.sourceMap ?? false,
+      };
+    });
+  }
+}
+
+async function readModule(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new FerriteError("ERR_PATH", `${what}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the file`);
+  }
+}
+

@@ -1,0 +1,179 @@
+// startServer: a RESP server around the runtime. Listens on 127.0.0.1 unless told otherwise, restores
+// persisted functions, and closes cleanly (connections, pending saves, the Redis store).
+import net, { type AddressInfo } from "node:net";
+import { parseConfig } from "../config/load.js";
+import { bytesOf, type ConfigInput, type FerriteConfig } from "../config/schema.js";
+import { createRuntime, type Runtime } from "../runtime.js";
+import type { LogEntry, RuntimeOptions } from "../options.js";
+import { MemoryKeyspace, type Keyspace } from "../store/keyspace.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { RedisStore } from "../store/redis-store.js";
+import type { Store } from "../store/store.js";
+import { Auth } from "./auth.js";
+import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
+import { Functions } from "./functions.js";
+import { DataDir } from "./persist.js";
+import { Connection } from "./socket.js";
+
+export interface ServerOptions {
+  /** The configuration, same shape as ferrite.toml; validated here. Default: the spec's defaults. */
+  config?: ConfigInput | FerriteConfig;
+  /** Receives log lines: start-up, warnings, functions' ferrite_log output. Default: silent. */
+  log?: Logger;
+  /** Runtime hooks (tests, the CLI): clock, random source, HTTP handler. */
+  runtime?: Pick<RuntimeOptions, "clock" | "random" | "http">;
+}
+
+export interface FerriteServer {
+  readonly host: string;
+  readonly port: number;
+  /** redis://host:port, for clients. */
+  readonly url: string;
+  /** The runtime behind WASM.* (for tests and embedding). */
+  readonly runtime: Runtime;
+  readonly keyspace: Keyspace;
+  /** Stops accepting, closes connections, waits for pending saves, disconnects the store. */
+  close(): Promise<void>;
+}
+
+/** Why the server could not start; `message` says what to change. */
+export class ServerStartError extends Error {
+  readonly code = "ERR_SERVER_START";
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "ServerStartError [ERR_SERVER_START]";
+  }
+}
+
+const LEVELS: Record<LogEntry["level"], LogLevel> = { trace: "debug", debug: "debug", info: "info", warn: "warn", error: "error" };
+
+export async function startServer(options: ServerOptions = {}): Promise<FerriteServer> {
+  const config = parseConfig(options.config ?? {});
+  const log: Logger = options.log ?? (() => {});
+  const clock = options.runtime?.clock ?? Date.now;
+
+  let store: Store;
+  let keyspace: Keyspace;
+  let redis: RedisStore | null = null;
+  if (config.server.store === "memory") {
+    const memory = new MemoryStore({ clock });
+    store = memory;
+    keyspace = new MemoryKeyspace(memory, clock);
+  } else {
+    try {
+      redis = await RedisStore.connect({ url: config.server.store, timeoutMs: config.server.store_timeout_ms });
+    } catch (e) {
+      throw new ServerStartError((e as Error).message, e);
+    }
+    store = redis;
+    keyspace = redis.keyspace;
+  }
+
+  try {
+    const runtime = createRuntime({
+      ...options.runtime,
+      store,
+      pluginsDir: config.wasm.plugins_dir,
+      maxFunctions: config.wasm.max_functions,
+      allowedCapabilities: config.wasm.capabilities.allowed,
+      httpAllowedHosts: config.wasm.http_allowed_hosts,
+      defaults: {
+        memoryLimit: config.wasm.default_memory_limit,
+        timeoutMs: config.wasm.default_timeout_ms,
+        capabilities: config.wasm.capabilities.default,
+      },
+      onLog: (e) => log(LEVELS[e.level], `[${e.function}] ${e.message}`),
+    });
+    const dataDir = config.server.data_dir ? await DataDir.open(config.server.data_dir).catch((e) => {
+      throw new ServerStartError((e as Error).message, e);
+    }) : null;
+    const functions = new Functions(runtime, dataDir, log);
+    const restored = await functions.restore().catch((e) => {
+      throw new ServerStartError(`cannot restore functions: ${(e as Error).message}`, e);
+    });
+    if (restored > 0) log("info", `restored ${restored} function(s) from ${dataDir!.dir}`);
+    return await listen(config, { runtime, functions, keyspace, log, redis });
+  } catch (e) {
+    await redis?.close();
+    throw e;
+  }
+}
+
+interface Parts {
+  runtime: Runtime;
+  functions: Functions;
+  keyspace: Keyspace;
+  log: Logger;
+  redis: RedisStore | null;
+}
+
+async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServer> {
+  const clients = new Set<Connection>();
+  const stats: ServerStats = { connectionsReceived: 0, commandsProcessed: 0, protocolErrors: 0, authFailures: 0 };
+  const listener = net.createServer({ noDelay: true, keepAlive: true });
+  const context: ServerContext = {
+    config,
+    runtime: parts.runtime,
+    functions: parts.functions,
+    keyspace: parts.keyspace,
+    auth: new Auth(config.server),
+    settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
+    stats,
+    clients,
+    startedAt: Date.now(),
+    address: () => {
+      const a = listener.address() as AddressInfo | null;
+      return { host: a?.address ?? config.server.bind, port: a?.port ?? config.server.port };
+    },
+    log: parts.log,
+  };
+
+  listener.on("connection", (socket) => {
+    stats.connectionsReceived++;
+    clients.add(new Connection(socket, context, (c) => clients.delete(c)));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const where = `${config.server.bind}:${config.server.port}`;
+      const why =
+        e.code === "EADDRINUSE"
+          ? `${where} is already in use; stop the other server or choose another port ([server] port, --port)`
+          : e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND"
+            ? `${config.server.bind} is not an address of this machine; fix [server] bind`
+            : `${e.message}; check [server] bind and port`;
+      reject(new ServerStartError(`cannot listen on ${where}: ${why}`, e));
+    };
+    listener.once("error", onError);
+    listener.listen({ host: config.server.bind, port: config.server.port }, () => {
+      listener.off("error", onError);
+      resolve();
+    });
+  });
+  listener.on("error", (e) => parts.log("error", `listener error: ${e.message}`));
+
+  const { host, port } = context.address();
+  parts.log("info", `ferrite-wasm listening on ${host}:${port} (store: ${parts.keyspace.kind})`);
+  if (config.server.bind !== "127.0.0.1" && config.server.bind !== "::1" && config.server.bind !== "localhost" && !context.auth.required) {
+    parts.log("warn", `listening on ${config.server.bind} without a password: anyone who can reach it can load and run code; set [server] requirepass`);
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port,
+    url: `redis://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    runtime: parts.runtime,
+    keyspace: parts.keyspace,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
+        for (const c of clients) c.shutdown();
+        await stopped;
+        await parts.functions.idle();
+        await parts.redis?.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// `store = "redis://..."`: functions read and write a real Redis-compatible server. The Store
+// interface is synchronous (host functions answer before the guest goes on), so reads and the
+// commit go through SyncBridge; a successful call's writes land in one MULTI/EXEC, a failed call
+// sends nothing. The server's key commands use RedisKeyspace, an ordinary async connection.
+import { FerriteError } from "../errors.js";
+import type { KeyWrite } from "../options.js";
+import { BridgeError, SyncBridge } from "./redis-bridge.js";
+import { RedisKeyspace } from "./redis-keyspace.js";
+import type { Store } from "./store.js";
+
+export interface RedisStoreOptions {
+  /** redis://[user:pass@]host:port[/db] or rediss:// for TLS. */
+  url: string;
+  /** How long a function's read or commit waits for Redis before its call fails. Default 2000. */
+  timeoutMs?: number;
+  /** How long connecting may take at start-up. Default 3000. */
+  connectTimeoutMs?: number;
+}
+
+export class RedisStore implements Store {
+  readonly #bridge: SyncBridge;
+  readonly #timeoutMs: number;
+  /** The URL without its password, for messages. */
+  readonly where: string;
+  readonly keyspace: RedisKeyspace;
+
+  private constructor(options: RedisStoreOptions, bridge: SyncBridge, keyspace: RedisKeyspace) {
+    this.#bridge = bridge;
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    this.where = redactUrl(options.url);
+    this.keyspace = keyspace;
+  }
+
+  /** Connects both connections; fails with a message naming the server and the fix. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const where = redactUrl(options.url);
+    const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+    const bridge = new SyncBridge(options.url, connectTimeoutMs);
+    const keyspace = new RedisKeyspace(options.url, where, connectTimeoutMs, options.timeoutMs ?? 2000);
+    try {
+      await Promise.all([bridge.requestAsync({ op: "connect" }, connectTimeoutMs + 500), keyspace.connect()]);
+    } catch (e) {
+      await Promise.allSettled([bridge.close(), keyspace.close()]);
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new FerriteError(
+        "ERR_STORE",
+        `cannot reach the store at ${where} (${reason}); start that server, fix [server] store, or use store = "memory"`,
+      );
+    }
+    return new RedisStore(options, bridge, keyspace);
+  }
+
+  #request(message: Record<string, unknown>, what: string): unknown {
+    try {
+      return this.#bridge.request(message, this.#timeoutMs);
+    } catch (e) {
+      if (!(e instanceof BridgeError)) throw e;
+      if (e.isReply) throw new FerriteError("ERR_STORE", `the store at ${this.where} refused ${what}: ${e.message}`);
+      const maybe = message.op === "apply" ? "; its writes may or may not have been applied" : "";
+      throw new FerriteError("ERR_STORE", `the store at ${this.where} is unavailable for ${what} (${e.message})${maybe}; check that it is running`);
+    }
+  }
+
+  get(key: Uint8Array): Uint8Array | null {
+    return this.#request({ op: "get", key }, "ferrite_get") as Uint8Array | null;
+  }
+
+  exists(key: Uint8Array): boolean {
+    return (this.#request({ op: "exists", key }, "ferrite_exists") as number) > 0;
+  }
+
+  apply(writes: readonly KeyWrite[]): void {
+    this.#request({ op: "apply", writes }, "the call's writes");
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#bridge.close(), this.keyspace.close()]);
+  }
+}
+
+/** redis://user:secret@host:6379/0 -> redis://user@host:6379/0 */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//");
+  }
+}

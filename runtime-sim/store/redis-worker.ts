@@ -1,0 +1,69 @@
+// The worker side of the Redis bridge, as plain CommonJS source run with `new Worker(src, {eval: true})`:
+// that works the same under tsx, vitest and a bundled build (no .ts worker file to locate or load).
+// It owns one ioredis connection, serves one request at a time, posts the answer on its port, then
+// bumps control[0] to the request's sequence number and wakes the main thread blocked in Atomics.wait.
+export const WORKER_SOURCE = String.raw`
+"use strict";
+const { workerData } = require("node:worker_threads");
+const Redis = require(workerData.ioredisPath);
+const { port, url, connectTimeoutMs } = workerData;
+const control = new Int32Array(workerData.control); // [0] last answered seq, [1] last abandoned seq
+
+const redis = new Redis(url, {
+  lazyConnect: true,
+  enableOfflineQueue: false, // a request while disconnected fails at once instead of hanging
+  maxRetriesPerRequest: 0,
+  connectTimeout: connectTimeoutMs,
+  retryStrategy: (n) => Math.min(50 * n, 1000),
+  connectionName: "ferrite-wasm:functions",
+});
+redis.on("error", () => {}); // failures are reported per request
+
+const buf = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+
+async function run(m) {
+  switch (m.op) {
+    case "connect":
+      if (redis.status === "wait") await redis.connect();
+      await redis.ping();
+      return null;
+    case "get":
+      return await redis.getBuffer(buf(m.key));
+    case "exists":
+      return await redis.exists(buf(m.key));
+    case "apply": {
+      // All of a call's writes in one MULTI/EXEC: other clients see all of them or none.
+      const tx = redis.multi();
+      for (const w of m.writes) {
+        if (w.value === null) tx.del(buf(w.key));
+        else tx.set(buf(w.key), buf(w.value));
+      }
+      const res = await tx.exec();
+      if (res === null) throw new Error("the transaction was aborted");
+      for (const [e] of res) if (e) throw e;
+      return res.length;
+    }
+    case "close":
+      await redis.quit().catch(() => redis.disconnect());
+      return null;
+    default:
+      throw new Error("unknown op " + m.op);
+  }
+}
+
+function answer(seq, msg) {
+  msg.seq = seq;
+  port.postMessage(msg);
+  let cur; // only ever move forward: a late answer to an abandoned request must not step back
+  while ((cur = Atomics.load(control, 0)) < seq && Atomics.compareExchange(control, 0, cur, seq) !== cur);
+  Atomics.notify(control, 0);
+}
+
+port.on("message", (m) => {
+  if (Atomics.load(control, 1) >= m.seq) return answer(m.seq, { error: "abandoned" }); // never run late
+  run(m).then(
+    (value) => answer(m.seq, { value }),
+    (e) => answer(m.seq, { error: (e && e.message) || String(e), reply: !!e && e.name === "ReplyError" }),
+  );
+});
+`;
