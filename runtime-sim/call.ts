@@ -148,8 +148,8 @@ export interface RawOutcome {
 /** Runs the entry once. Never throws for anything the guest does. */
 export function runCall(t: CallTarget, args: readonly CallArg[]): RawOutcome {
   const { ctx, isolate, name } = t;
-  const started = performance.now();
   ctx.deadline.begin(t.timeoutMs);
+  const started = ctx.deadline.startedAt;
   let status = 0;
   let failure: FerriteError | null = null;
   let timedOut = false;

@@ -55,6 +55,16 @@ class LoadedFunction {
     readonly ctx: CallContext,
   ) {}
 
+  get memoryText(): string {
+    if (this.#memoryTextFor !== this.memoryBytes) {
+      this.#memoryText = formatBytes(this.memoryBytes);
+      this.#memoryTextFor = this.memoryBytes;
+    }
+    return this.#memoryText;
+  }
+  #memoryText = "";
+  #memoryTextFor = -1;
+
   get maxPages(): number {
     const declared = this.prepared.info.memory.maxPages;
     const pages = limitPages(this.memoryBytes);
@@ -185,7 +195,7 @@ export class Runtime {
     }
     fn.ctx.begin(args, options.readOnly === true, capabilityMask(fn.capabilities));
     const out = runCall(
-      { name, ctx: fn.ctx, isolate, entry: fn.entryFn, timeoutMs: fn.timeoutMs, memoryLimitText: formatBytes(fn.memoryBytes) },
+      { name, ctx: fn.ctx, isolate, entry: fn.entryFn, timeoutMs: fn.timeoutMs, memoryLimitText: fn.memoryText },
       args,
     );
     if (!isolate.reset(fn.ctx.mem.dirtyLo, fn.ctx.mem.dirtyHi)) fn.isolate = null;
