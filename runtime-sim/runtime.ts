@@ -71,11 +71,12 @@ class LoadedFunction {
     return declared === null ? pages : Math.min(pages, declared);
   }
 
-  /** A new instance under the current settings; start-up runs under the timeout too. */
+  /** A new instance under the current settings. Start-up (the module's start function) gets its
+   * own budget: a short TIMEOUT must not fail a load on a busy machine, yet a start that never ends must. */
   instantiate(): Isolate {
     this.isolate = null;
     (this.ctx as { mem: unknown }).mem = undefined;
-    this.ctx.deadline.begin(this.timeoutMs);
+    this.ctx.deadline.begin(startBudgetMs(this.timeoutMs));
     const isolate = new Isolate(this.prepared, this.ctx.imports(this.maxPages));
     this.ctx.mem = new GuestMemory(isolate.memory, this.name, isolate.exports.ferrite_alloc);
     this.entryFn = isolate.exports[this.entry] as (p: number, l: number) => number;
@@ -174,7 +175,7 @@ export class Runtime {
     try {
       fn.instantiate();
     } catch (e) {
-      throw startFailure(name, e, s.timeoutMs);
+      throw startFailure(name, e, startBudgetMs(s.timeoutMs));
     }
     return fn;
   }
@@ -188,7 +189,7 @@ export class Runtime {
       try {
         isolate = fn.instantiate();
       } catch (e) {
-        const error = startFailure(name, e, fn.timeoutMs);
+        const error = startFailure(name, e, startBudgetMs(fn.timeoutMs));
         fn.counters.record(e instanceof TimeoutSignal ? "timeout" : "failed", 0, 0, this.#clock());
         return failedResult(error);
       }
@@ -355,9 +356,15 @@ function wrapLoadError<T>(name: string, f: () => T): T {
   }
 }
 
-function startFailure(name: string, e: unknown, timeoutMs: number): FerriteError {
+/** Start-up may take at least this long, whatever the call TIMEOUT. */
+export const START_BUDGET_MS = 1000;
+const startBudgetMs = (timeoutMs: number) => Math.max(timeoutMs, START_BUDGET_MS);
+
+function startFailure(name: string, e: unknown, budgetMs: number): FerriteError {
   if (e instanceof FerriteError) return e;
-  if (e instanceof TimeoutSignal) return errors.timedOut(name, timeoutMs);
+  if (e instanceof TimeoutSignal) {
+    return new FerriteError("ERR_TIMEOUT", `function '${name}' timed out while starting up (after ${budgetMs} ms); its start function must return`, name, { timeout_ms: budgetMs });
+  }
   const reason = e instanceof Error ? e.message : String(e);
   return new FerriteError("ERR_TRAP", `function '${name}' trapped while starting up: ${reason}`, name, { reason });
 }
