@@ -6,9 +6,20 @@ import { callCommand } from "./commands/call.js";
 import { checkCommand } from "./commands/check.js";
 import { newCommand } from "./commands/new.js";
 import { testCommand } from "./commands/test.js";
+import { rollbackCommand, versionsCommand } from "./commands/versions.js";
+import { devCommand } from "./commands/dev.js";
+import { serveCommand } from "./commands/serve.js";
+import { deployCommand } from "./commands/deploy.js";
+import { listCommand } from "./commands/list.js";
+import { infoCommand } from "./commands/info.js";
+import { statsCommand } from "./commands/stats.js";
+import { updateCommand } from "./commands/update.js";
+import { reloadCommand } from "./commands/reload.js";
+import { unloadCommand } from "./commands/unload.js";
 import { main, type CommandFactory } from "./lib/program.js";
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand];
+const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand,
+  serveCommand, deployCommand, listCommand, infoCommand, statsCommand, updateCommand, reloadCommand, unloadCommand, versionsCommand, rollbackCommand, devCommand];
 
 process.exit(await main(COMMANDS));

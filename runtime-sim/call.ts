@@ -24,7 +24,7 @@ export interface CallEnv {
   random: () => number;
   onLog?: (entry: LogEntry) => void;
   recordHostCalls: boolean;
-  http(fn: string, request: HttpRequest): HttpResponse;
+  http(fn: string, request: HttpRequest, remainingMs?: number): HttpResponse;
 }
 
 const utf8 = new TextEncoder();
@@ -91,7 +91,7 @@ export class CallContext implements HostContext {
     this.env.onLog?.(entry);
   }
   http(request: HttpRequest): HttpResponse {
-    const response = this.env.http(this.fn, request);
+    const response = this.env.http(this.fn, request, this.deadline.remainingMs);
     this.tape?.push(response);
     return response;
   }

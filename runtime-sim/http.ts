@@ -4,7 +4,7 @@ import type { HttpHandler, HttpRequest, HttpResponse } from "./options.js";
 
 export function httpGate(handler: HttpHandler | undefined, allowedHosts: readonly string[]) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
-  return (fn: string, request: HttpRequest): HttpResponse => {
+  return (fn: string, request: HttpRequest, remainingMs = Infinity): HttpResponse => {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -17,7 +17,7 @@ export function httpGate(handler: HttpHandler | undefined, allowedHosts: readonl
     }
     if (!handler) return refused(`no HTTP handler is configured for function '${fn}'`);
     try {
-      return handler(request);
+      return handler(request, { function: fn, remainingMs });
     } catch (e) {
       return refused((e as Error).message);
     }

@@ -32,8 +32,14 @@ export interface HttpResponse {
   body: string;
   error?: string;
 }
+/** What a handler knows about the call asking: the time it has left bounds the request. */
+export interface HttpContext {
+  function: string;
+  /** Milliseconds left before the call times out. */
+  remainingMs: number;
+}
 /** Answers `ferrite_http` synchronously (a mock in tests, a bridge to fetch in the server). */
-export type HttpHandler = (request: HttpRequest) => HttpResponse;
+export type HttpHandler = (request: HttpRequest, context?: HttpContext) => HttpResponse;
 
 /** Defaults applied to a load that does not say otherwise (the spec's `[wasm]` section). */
 export interface RuntimeDefaults {

@@ -20,6 +20,7 @@ interface CallCliOptions {
   readOnly?: boolean;
   entry?: string;
   name?: string;
+  url?: string;
 }
 
 /** What to load: a module file, or a function of the project (built first when stale). */
@@ -40,7 +41,7 @@ const DEFAULT_CAPABILITIES: Capability[] = ["read", "log"];
 
 export function callCommand(): Command {
   return new Command("call")
-    .description("run one WASM.CALL on the local simulator")
+    .description("run one WASM.CALL on the local simulator, or on a server with --url")
     .argument("<target>", "a .wasm file, or the name of a function in ferrite.toml (built first if needed)")
     .argument("[args...]", "the call's arguments, as WASM.CALL takes them")
     .option("--store <seed.json>", "start with these keys: a JSON object (non-string values are stored as JSON)")
@@ -50,6 +51,7 @@ export function callCommand(): Command {
     .option("--read-only", "call as WASM.CALLREAD: any write fails the call")
     .option("--entry <export>", "the export to run, when it is not named like the function")
     .option("--name <name>", "for a .wasm file: the function name to load it under (default: the file name)")
+    .option("--url <url>", "call the function loaded in this server instead (redis://[user:pass@]host:port or rediss://)")
     .addHelpText(
       "after",
       `
@@ -60,10 +62,15 @@ Examples:
   $ ferrite-wasm call validate '{"email": "ada@example.com"}'
   $ ferrite-wasm call process_order order:1 --store seed.json
   $ ferrite-wasm call build/aggregate_stats.wasm k1 k2 --capabilities read --json
-  $ ferrite-wasm call plugin.wasm --name transform_user --read-only`,
+  $ ferrite-wasm call plugin.wasm --name transform_user --read-only
+  $ ferrite-wasm call --url redis://127.0.0.1:6390 validate '{"email": "ada@example.com"}'`,
     )
     .action(
       action<CallCliOptions>(async ([targetArg, args], opts, out) => {
+        if (opts.url !== undefined) {
+          const { remoteCall } = await import("../lib/remote-call.js");
+          return remoteCall(String(targetArg), (args as string[]) ?? [], opts, out);
+        }
         const target = await resolveTarget(String(targetArg), opts, out);
         const { createRuntime } = await import("../../runtime-sim/runtime.js");
         const { MemoryStore } = await import("../../runtime-sim/store/memory-store.js");

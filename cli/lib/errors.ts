@@ -13,7 +13,13 @@ export type CliErrorCode =
   | "ERR_TEMPLATE"
   | "ERR_TARGET_EXISTS"
   | "ERR_TESTS"
-  | "ERR_TOOLKIT";
+  | "ERR_TOOLKIT"
+  | "ERR_CONNECT"
+  | "ERR_AUTH"
+  | "ERR_NO_FUNCTIONS"
+  | "ERR_REMOTE"
+  | "ERR_VERIFY"
+  | "ERR_SERVER";
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

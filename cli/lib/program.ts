@@ -59,7 +59,7 @@ function isFerriteError(e: unknown): boolean {
 
 export function createProgram(commands: readonly CommandFactory[]): Command {
   const program = new Command("ferrite-wasm")
-    .description("Write, build, check, run and test WebAssembly functions for Ferrite")
+    .description("Write, build, check, run, test, serve and deploy WebAssembly functions for Ferrite")
     .version(toolkitVersion(), "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false })
@@ -71,6 +71,9 @@ Examples:
   $ cd my-fn && ferrite-wasm build && ferrite-wasm test
   $ ferrite-wasm call validate '{"email": "ada@example.com"}'
   $ ferrite-wasm check build/validate.wasm
+  $ ferrite-wasm serve --port 6390 &
+  $ ferrite-wasm deploy --url redis://127.0.0.1:6390
+  $ ferrite-wasm call --url redis://127.0.0.1:6390 validate '{"email": "ada@example.com"}'
 
 Set FERRITE_DEBUG=1 to see stack traces.`,
     );

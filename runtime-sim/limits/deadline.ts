@@ -39,6 +39,11 @@ export class Deadline {
     if (now >= this.#at) throw new TimeoutSignal(now - this.#start);
   }
 
+  /** Milliseconds left before the deadline (bounds blocking host calls such as ferrite_http). */
+  get remainingMs(): number {
+    return Math.max(0, this.#at - performance.now());
+  }
+
   get startedAt(): number {
     return this.#start;
   }

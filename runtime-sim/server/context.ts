@@ -1,10 +1,12 @@
 // What command handlers may touch: the server they run in and the client that sent the command.
+import type { CallResult } from "../options.js";
 import type { Runtime } from "../runtime.js";
 import type { FerriteConfig } from "../config/schema.js";
 import type { Keyspace } from "../store/keyspace.js";
 import type { Auth } from "./auth.js";
 import type { Functions } from "./functions.js";
 import type { Protocol } from "./resp.js";
+import type { Triggers } from "./triggers.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type Logger = (level: LogLevel, message: string) => void;
@@ -26,6 +28,7 @@ export interface ServerContext {
   readonly config: FerriteConfig;
   readonly runtime: Runtime;
   readonly functions: Functions;
+  readonly triggers: Triggers;
   readonly keyspace: Keyspace;
   readonly auth: Auth;
   readonly settings: LiveSettings;
@@ -36,6 +39,8 @@ export interface ServerContext {
   /** Where the listener is bound (port resolved when 0 was asked). */
   address(): { host: string; port: number };
   readonly log: Logger;
+  /** Sees every WASM.CALL/CALLREAD's result (ferrite-wasm dev prints them). */
+  readonly onCall?: (name: string, result: CallResult) => void;
 }
 
 /** One connection's state, as handlers see it. */

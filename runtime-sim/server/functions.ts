@@ -1,13 +1,14 @@
 // The server's view of the function registry: the runtime plus where each function came from, and
 // the data directory that keeps them across restarts. Management commands (LOAD, UPDATE, RELOAD,
-// UNLOAD) run one at a time, so two loads of one name cannot interleave and the manifest is written
+// UNLOAD, ROLLBACK) run one at a time, so two loads of one name cannot interleave and the manifest is written
 // in order. Calls do not wait for this queue: they go straight to the runtime.
 import { readFile } from "node:fs/promises";
-import { FerriteError } from "../errors.js";
+import { errors, FerriteError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import type { FunctionInfo, FunctionSettings, LoadOptions } from "../options.js";
 import type { Logger } from "./context.js";
-import type { DataDir, PersistedFunction } from "./persist.js";
+import type { DataDir, PersistedFunction, RestoredFunction } from "./persist.js";
+import { Versions, type DeployKind, type VersionRecord } from "./versions.js";
 
 interface Source {
   /** Absolute path for WASM.LOAD, null for WASM.LOADB. */
@@ -17,6 +18,7 @@ interface Source {
 
 export class Functions {
   readonly #sources = new Map<string, Source>();
+  readonly versions = new Versions();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -42,26 +44,63 @@ export class Functions {
       const resolved = await this.runtime.resolvePath(file);
       const bytes = await readModule(resolved, `cannot load '${name}'`);
       const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
-      return this.#load(name, bytes, resolved, { ...options, sourceMap });
+      return this.#load("load", name, bytes, resolved, { ...options, sourceMap });
     });
   }
 
   /** WASM.LOADB. */
   loadBytes(name: string, bytes: Uint8Array, options: LoadOptions): Promise<FunctionInfo> {
-    return this.#exclusive(() => this.#load(name, bytes, null, { ...options, sourceMap: undefined }));
+    return this.#exclusive(() => this.#load("loadb", name, bytes, null, { ...options, sourceMap: undefined }));
   }
 
-  async #load(name: string, bytes: Uint8Array, path: string | null, options: LoadOptions & { sourceMap?: string }): Promise<FunctionInfo> {
+  async #load(kind: DeployKind, name: string, bytes: Uint8Array, path: string | null, options: LoadOptions & { sourceMap?: string }): Promise<FunctionInfo> {
+    // A load without REPLACE of a name that is not loaded starts a new history.
+    if (!this.runtime.has(name)) this.versions.forget(name);
     const info = await this.runtime.load(name, bytes, options);
     this.#sources.set(name, { path, sourceMap: options.sourceMap !== undefined });
+    this.versions.record(
+      name,
+      {
+        sha256: info.sha256,
+        deployed_at: new Date().toISOString(),
+        size_bytes: info.size_bytes,
+        capabilities: info.capabilities,
+        memory_limit_bytes: info.memory_limit_bytes,
+        timeout_ms: info.timeout_ms,
+        source: kind,
+        path,
+        source_map: options.sourceMap !== undefined,
+      },
+      { bytes, sourceMap: options.sourceMap },
+    );
     await this.#persist(async (d) => d.saveModule(info.sha256, bytes, options.sourceMap));
     return this.info(name);
+  }
+
+  /** WASM.ROLLBACK: loads a kept version's bytes and settings again; the swap is atomic for calls. */
+  rollback(name: string, target?: number): Promise<VersionRecord> {
+    return this.#exclusive(async () => {
+      if (!this.runtime.has(name)) throw errors.unknownFunction(name);
+      const { version, module } = this.versions.target(name, target);
+      await this.runtime.load(name, module.bytes, {
+        capabilities: version.capabilities,
+        memory: version.memory_limit_bytes,
+        timeoutMs: version.timeout_ms,
+        replace: true,
+        sourceMap: module.sourceMap,
+      });
+      this.#sources.set(name, { path: version.path, sourceMap: module.sourceMap !== undefined });
+      this.versions.activate(name, version.version);
+      await this.#persist();
+      return version;
+    });
   }
 
   /** WASM.UPDATE. */
   update(name: string, settings: FunctionSettings): Promise<FunctionInfo> {
     return this.#exclusive(async () => {
-      await this.runtime.update(name, settings);
+      const info = await this.runtime.update(name, settings);
+      this.versions.updateSettings(name, { capabilities: info.capabilities, memory_limit_bytes: info.memory_limit_bytes, timeout_ms: info.timeout_ms });
       await this.#persist();
       return this.info(name);
     });
@@ -82,7 +121,7 @@ export class Functions {
       }
       const bytes = await readModule(resolved, `cannot reload '${name}'`);
       const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
-      return this.#load(name, bytes, resolved, {
+      return this.#load("reload", name, bytes, resolved, {
         capabilities: current.capabilities,
         memory: current.memory_limit_bytes,
         timeoutMs: current.timeout_ms,
@@ -97,15 +136,18 @@ export class Functions {
     return this.#exclusive(async () => {
       this.runtime.unload(name);
       this.#sources.delete(name);
+      this.versions.forget(name);
       await this.#persist();
     });
   }
 
-  /** WASM.INFO, with the source path the server knows (restored functions keep theirs). */
-  info(name: string): FunctionInfo {
+  /** WASM.INFO, with the source path the server knows and the active version. */
+  info(name: string): FunctionInfo & { version?: number; versions?: number } {
     const info = this.runtime.info(name);
     const source = this.#sources.get(name);
-    return source ? { ...info, path: source.path } : info;
+    const active = this.versions.active(name);
+    const count = active ? this.versions.list(name).length : undefined;
+    return { ...info, ...(source ? { path: source.path } : {}), ...(active ? { version: active.version, versions: count } : {}) };
   }
 
   /** Loads what the data directory holds; problems are logged, not fatal. */
@@ -124,6 +166,7 @@ export class Functions {
           sourceMap: f.sourceMap,
         });
         this.#sources.set(f.name, { path: f.path, sourceMap: f.sourceMap !== undefined });
+        this.#restoreVersions(f);
         n++;
       } catch (e) {
         this.log("warn", `function '${f.name}' was not restored: ${(e as Error).message}`);
@@ -131,6 +174,15 @@ export class Functions {
     }
     if (problems.length > 0 || n !== restored.length) await this.#persist();
     return n;
+  }
+
+  /** Older manifests have no history: the restored module becomes version 1. */
+  #restoreVersions(f: RestoredFunction): void {
+    const info = this.runtime.info(f.name);
+    const versions: VersionRecord[] = f.versions?.length
+      ? f.versions
+      : [{ version: 1, sha256: f.sha256, deployed_at: info.loaded_at, size_bytes: info.size_bytes, capabilities: f.capabilities, memory_limit_bytes: f.memory_limit_bytes, timeout_ms: f.timeout_ms, source: f.path ? "load" : "loadb", path: f.path, source_map: f.source_map }];
+    this.versions.restore(f.name, versions, f.version ?? versions.at(-1)!.version, f.modules);
   }
 
   /** Saves what `before` needs, then the manifest. A failure says the function is loaded but not kept. */
@@ -151,6 +203,7 @@ export class Functions {
     return this.runtime.list().map((name) => {
       const info = this.runtime.info(name);
       const source = this.#sources.get(name);
+      const history = this.versions.snapshot(name);
       return {
         name,
         path: source?.path ?? null,
@@ -159,6 +212,7 @@ export class Functions {
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
         source_map: source?.sourceMap ?? false,
+        ...(history ? { version: history.active, versions: history.versions } : {}),
       };
     });
   }

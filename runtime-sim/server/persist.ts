@@ -1,15 +1,19 @@
 // The data directory: loaded functions survive a restart. Layout:
-//   functions.json            manifest: name, source path, settings, sha256, in load order
+//   functions.json            manifest: name, source path, settings, sha256, kept versions, in load order
 //   modules/<sha256>.wasm     the exact bytes that were loaded (content-addressed, shared by names)
 //   modules/<sha256>.map      its source map, when it had one
+//   triggers.json             trigger definitions (TRIGGER.CREATE), in creation order
 // Every file is written to a temporary name, fsynced, then renamed over the old one, so a crash
 // leaves either the old or the new version, never half of one.
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Capability } from "../options.js";
+import type { TriggerDef } from "./triggers.js";
+import type { StoredModule, VersionRecord } from "./versions.js";
 
 export const MANIFEST = "functions.json";
+export const TRIGGERS = "triggers.json";
 const VERSION = 1;
 
 export interface PersistedFunction {
@@ -21,11 +25,16 @@ export interface PersistedFunction {
   memory_limit_bytes: number;
   timeout_ms: number;
   source_map: boolean;
+  /** The active version and the kept ones (absent in manifests written before versions existed). */
+  version?: number;
+  versions?: VersionRecord[];
 }
 
 export interface RestoredFunction extends PersistedFunction {
   bytes: Uint8Array;
   sourceMap?: string;
+  /** The kept versions' modules that could be read, by sha256. */
+  modules: Map<string, StoredModule>;
 }
 
 export class DataDir {
@@ -72,12 +81,53 @@ export class DataDir {
         const bytes = new Uint8Array(await readFile(this.#module(f.sha256, "wasm")));
         if (sha256(bytes) !== f.sha256) throw new Error("its module file does not match its checksum");
         const sourceMap = f.source_map ? await readFile(this.#module(f.sha256, "map"), "utf8").catch(() => undefined) : undefined;
-        restored.push({ ...f, bytes, sourceMap });
+        const modules = new Map<string, StoredModule>([[f.sha256, { bytes, sourceMap }]]);
+        for (const v of f.versions ?? []) {
+          if (modules.has(v.sha256)) continue;
+          const m = await this.#readVersion(v);
+          if (m) modules.set(v.sha256, m);
+          else problems.push(`version ${v.version} of function '${f.name}' was dropped: its module file is missing or damaged`);
+        }
+        restored.push({ ...f, bytes, sourceMap, modules });
       } catch (e) {
         problems.push(`function '${f.name}' was not restored: ${(e as Error).message}`);
       }
     }
     return { restored, problems };
+  }
+
+  /** Saved trigger definitions; none when the file is missing. */
+  async readTriggers(): Promise<TriggerDef[]> {
+    const file = path.join(this.dir, TRIGGERS);
+    let raw: string;
+    try {
+      raw = await readFile(file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    try {
+      const parsed = JSON.parse(raw) as { version: number; triggers: TriggerDef[] };
+      if (parsed.version !== VERSION || !Array.isArray(parsed.triggers)) throw new Error(`unsupported version ${parsed.version}`);
+      return parsed.triggers;
+    } catch (e) {
+      throw new Error(`${file} is unreadable (${(e as Error).message}); move it away to start with no triggers`);
+    }
+  }
+
+  writeTriggers(triggers: TriggerDef[]): Promise<void> {
+    return this.#writeAtomic(path.join(this.dir, TRIGGERS), JSON.stringify({ version: VERSION, triggers }, null, 2) + "\n");
+  }
+
+  async #readVersion(v: VersionRecord): Promise<StoredModule | null> {
+    try {
+      const bytes = new Uint8Array(await readFile(this.#module(v.sha256, "wasm")));
+      if (sha256(bytes) !== v.sha256) return null;
+      const sourceMap = v.source_map ? await readFile(this.#module(v.sha256, "map"), "utf8").catch(() => undefined) : undefined;
+      return { bytes, sourceMap };
+    } catch {
+      return null;
+    }
   }
 
   /** Stores a module's bytes (and map) under its hash; a no-op when already there. */
@@ -88,11 +138,11 @@ export class DataDir {
     if (sourceMap !== undefined) await this.#writeAtomic(this.#module(hash, "map"), sourceMap);
   }
 
-  /** Replaces the manifest, then removes modules no function uses any more. */
+  /** Replaces the manifest, then removes modules no function (or kept version) uses any more. */
   async writeManifest(functions: PersistedFunction[]): Promise<void> {
     const body = JSON.stringify({ version: VERSION, functions }, null, 2) + "\n";
     await this.#writeAtomic(path.join(this.dir, MANIFEST), body);
-    const used = new Set(functions.map((f) => f.sha256));
+    const used = new Set(functions.flatMap((f) => [f.sha256, ...(f.versions ?? []).map((v) => v.sha256)]));
     for (const name of await readdir(this.#modules)) {
       const hash = name.replace(/\.(wasm|map)$/, "");
       if (!used.has(hash) && !name.includes(".tmp")) await rm(path.join(this.#modules, name), { force: true });

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from "node:net";
 import { parseConfig } from "../config/load.js";
 import { bytesOf, type ConfigInput, type FerriteConfig } from "../config/schema.js";
 import { createRuntime, type Runtime } from "../runtime.js";
-import type { LogEntry, RuntimeOptions } from "../options.js";
+import type { CallResult, LogEntry, RuntimeOptions } from "../options.js";
 import { MemoryKeyspace, type Keyspace } from "../store/keyspace.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { RedisStore } from "../store/redis-store.js";
@@ -12,15 +12,19 @@ import type { Store } from "../store/store.js";
 import { Auth } from "./auth.js";
 import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
 import { Functions } from "./functions.js";
+import { HttpBridge } from "./http-bridge.js";
 import { DataDir } from "./persist.js";
 import { Connection } from "./socket.js";
+import { Triggers } from "./triggers.js";
 
 export interface ServerOptions {
   /** The configuration, same shape as ferrite.toml; validated here. Default: the spec's defaults. */
   config?: ConfigInput | FerriteConfig;
   /** Receives log lines: start-up, warnings, functions' ferrite_log output. Default: silent. */
   log?: Logger;
-  /** Runtime hooks (tests, the CLI): clock, random source, HTTP handler. */
+  /** Sees every WASM.CALL/CALLREAD's result, after the call (ferrite-wasm dev). */
+  onCall?: (name: string, result: CallResult) => void;
+  /** Runtime hooks (tests, the CLI): clock, random source, HTTP handler (default: fetch, for allow-listed hosts). */
   runtime?: Pick<RuntimeOptions, "clock" | "random" | "http">;
 }
 
@@ -69,9 +73,12 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
     keyspace = redis.keyspace;
   }
 
+  // ferrite_http goes to the real network through fetch unless a handler (a test's mock) is given.
+  const bridge = options.runtime?.http || config.wasm.http_allowed_hosts.length === 0 ? null : new HttpBridge();
   try {
     const runtime = createRuntime({
       ...options.runtime,
+      http: options.runtime?.http ?? bridge?.handler,
       store,
       pluginsDir: config.wasm.plugins_dir,
       maxFunctions: config.wasm.max_functions,
@@ -92,8 +99,17 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       throw new ServerStartError(`cannot restore functions: ${(e as Error).message}`, e);
     });
     if (restored > 0) log("info", `restored ${restored} function(s) from ${dataDir!.dir}`);
-    return await listen(config, { runtime, functions, keyspace, log, redis });
+    const triggers = new Triggers(runtime, keyspace, dataDir ? (defs) => dataDir.writeTriggers(defs) : null, log, clock);
+    if (dataDir) {
+      const defs = await dataDir.readTriggers().catch((e) => {
+        throw new ServerStartError(`cannot restore triggers: ${(e as Error).message}`, e);
+      });
+      triggers.restore(defs);
+      if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
+    }
+    return await listen(config, { runtime, functions, triggers, keyspace, log, redis, bridge, onCall: options.onCall });
   } catch (e) {
+    await bridge?.close();
     await redis?.close();
     throw e;
   }
@@ -102,9 +118,12 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
 interface Parts {
   runtime: Runtime;
   functions: Functions;
+  triggers: Triggers;
   keyspace: Keyspace;
   log: Logger;
   redis: RedisStore | null;
+  bridge: HttpBridge | null;
+  onCall?: (name: string, result: CallResult) => void;
 }
 
 async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServer> {
@@ -115,6 +134,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     config,
     runtime: parts.runtime,
     functions: parts.functions,
+    triggers: parts.triggers,
     keyspace: parts.keyspace,
     auth: new Auth(config.server),
     settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
@@ -126,6 +146,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
       return { host: a?.address ?? config.server.bind, port: a?.port ?? config.server.port };
     },
     log: parts.log,
+    onCall: parts.onCall,
   };
 
   listener.on("connection", (socket) => {
@@ -171,7 +192,9 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
         for (const c of clients) c.shutdown();
         await stopped;
         await parts.functions.idle();
+        await parts.triggers.idle();
         await parts.redis?.close();
+        await parts.bridge?.close();
       })();
       return closing;
     },

@@ -230,7 +230,11 @@ export class Connection implements Client {
     }
     if (!server.config.wasm.enabled && FLAGS.wasm.has(spec.name)) return WASM_DISABLED;
     try {
-      return spec.handler(this, args);
+      // Triggers run before the write; a refusal means the handler never runs.
+      const refused = FLAGS.write.has(spec.name) ? server.triggers.check(spec.name, args) : null;
+      if (refused === null) return spec.handler(this, args);
+      if (typeof refused === "string") return new ErrorReply(refused);
+      return refused.then((r) => (r === null ? spec.handler(this, args) : new ErrorReply(r)));
     } catch (e) {
       return new ErrorReply(errorText(e));
     }

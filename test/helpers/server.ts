@@ -66,6 +66,8 @@ export function redisCli(port: number, args: string[], o: CliOptions = {}): Prom
         else resolve(stdout.replace(/\n+$/, ""));
       },
     );
+    // redis-cli may exit before reading stdin (a quick reply): that EPIPE is not a failure.
+    child.stdin!.on("error", () => {});
     child.stdin!.end(o.input ?? "");
   });
 }

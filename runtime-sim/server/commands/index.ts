@@ -4,9 +4,11 @@ import { CONNECTION_COMMANDS } from "./connection.js";
 import { commandSpec } from "./docs.js";
 import { KEY_COMMANDS } from "./keys.js";
 import { STRING_COMMANDS } from "./strings.js";
+import { TRIGGER_COMMANDS } from "./trigger.js";
 import { WASM_CALL_COMMANDS } from "./wasm-call.js";
 import { WASM_INFO_COMMANDS } from "./wasm-info.js";
 import { WASM_LOAD_COMMANDS } from "./wasm-load.js";
+import { WASM_VERSION_COMMANDS } from "./wasm-versions.js";
 import type { CommandFlag, CommandSpec } from "./registry.js";
 
 export type { CommandFlag, CommandSpec, Handler, SubcommandSpec } from "./registry.js";
@@ -15,6 +17,8 @@ const ALL: CommandSpec[] = [
   ...WASM_LOAD_COMMANDS,
   ...WASM_CALL_COMMANDS,
   ...WASM_INFO_COMMANDS,
+  ...WASM_VERSION_COMMANDS,
+  ...TRIGGER_COMMANDS,
   ...STRING_COMMANDS,
   ...KEY_COMMANDS,
   ...CONNECTION_COMMANDS,

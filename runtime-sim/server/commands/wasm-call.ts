@@ -9,7 +9,9 @@ const NO_ARGS: readonly Uint8Array[] = [];
 const READ_ONLY: CallOptions = { readOnly: true };
 
 function call(c: Client, args: Buffer[], options: CallOptions | undefined): Reply {
-  const result = c.server.runtime.call(args[1].toString(), args.length > 2 ? args.slice(2) : NO_ARGS, options);
+  const name = args[1].toString();
+  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
+  c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);
 }
 

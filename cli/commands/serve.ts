@@ -1,0 +1,117 @@
+// `ferrite-wasm serve`: the RESP server that deploys go to, on the embedded defaults or a TOML file,
+// with flags winning over the file. Runs until SIGINT/SIGTERM, then closes connections and saves.
+import { Command, InvalidArgumentError } from "commander";
+import type { ConfigInput } from "../../runtime-sim/config/schema.js";
+import type { LogLevel } from "../../runtime-sim/server/context.js";
+import { CliError } from "../lib/errors.js";
+import type { Output } from "../lib/print.js";
+import { action } from "../lib/program.js";
+
+interface ServeOptions {
+  json?: boolean;
+  config?: string;
+  port?: number;
+  bind?: string;
+  store?: string;
+  pluginsDir?: string;
+  dataDir?: string;
+  requirepass?: string;
+  quiet?: boolean;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port; use 0-65535 (0 picks a free one).`);
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run a RESP server that loads and runs functions (WASM.* and the key commands)")
+    .option("-c, --config <file.toml>", "read [server] and [wasm] settings from this file (docs/config.md)")
+    .option("-p, --port <port>", "TCP port (default 6379; 0 picks a free one)", port)
+    .option("--bind <address>", "address to listen on (default 127.0.0.1)")
+    .option("--store <memory|url>", "the keyspace: memory (default), or redis://host:port of a Redis-compatible server")
+    .option("--plugins-dir <dir>", "where WASM.LOAD finds module files")
+    .option("--data-dir <dir>", "keep loaded functions here, so they survive a restart")
+    .option("--requirepass <password>", "require AUTH with this password")
+    .option("-q, --quiet", "print only warnings and errors (and the functions' own logs)")
+    .addHelpText(
+      "after",
+      `
+Flags override the config file; without either, the embedded defaults apply.
+Stop the server with Ctrl-C (SIGINT) or SIGTERM.
+
+Examples:
+  $ ferrite-wasm serve
+  $ ferrite-wasm serve --port 6390 --data-dir .ferrite
+  $ ferrite-wasm serve --config ferrite-server.toml --requirepass s3cret
+  $ ferrite-wasm serve --store redis://127.0.0.1:6379 --port 6390`,
+    )
+    .action(
+      action<ServeOptions>(async (_args, opts, out) => {
+        const { loadConfig } = await import("../../runtime-sim/config/load.js");
+        const { startServer } = await import("../../runtime-sim/server/server.js");
+        const overrides: ConfigInput = {
+          server: {
+            port: opts.port,
+            bind: opts.bind,
+            store: opts.store,
+            data_dir: opts.dataDir,
+            requirepass: opts.requirepass,
+          },
+          wasm: { plugins_dir: opts.pluginsDir },
+        };
+        let config;
+        let server;
+        try {
+          config = await loadConfig({ file: opts.config, overrides });
+          server = await startServer({ config, log: logger(out, opts.quiet === true) });
+        } catch (e) {
+          const err = e as Error & { code?: string };
+          if (err.code === "ERR_CONFIG") throw new CliError("ERR_SERVER", err.message, "fix the file or the flag named above (docs/config.md lists every key)");
+          if (err.code === "ERR_SERVER_START") throw new CliError("ERR_SERVER", err.message);
+          throw e;
+        }
+        const auth = config.server.requirepass !== undefined || config.server.users.length > 0;
+        if (out.json) {
+          // One line, so a script can read the URL as soon as it appears.
+          process.stdout.write(JSON.stringify({ ready: true, url: server.url, host: server.host, port: server.port, store: config.server.store, auth, dataDir: config.server.data_dir ?? null }) + "\n");
+        } else {
+          const { c, sym } = out;
+          out.line(`${sym.ok} ferrite-wasm serving on ${c.bold(server.url)} ${c.dim(`(store: ${config.server.store}${auth ? ", AUTH required" : ""}${config.server.data_dir ? `, data: ${config.server.data_dir}` : ""})`)}`);
+          out.line(c.dim(`  deploy with: ferrite-wasm deploy --url ${server.url}${auth ? " (put the password in the URL: redis://:PASSWORD@host:port)" : ""}`));
+          out.line(c.dim("  stop with Ctrl-C"));
+        }
+        await untilSignal();
+        if (!out.json) out.note("Stopping…");
+        await server.close();
+        if (out.json) process.stdout.write(JSON.stringify({ stopped: true }) + "\n");
+        else out.note(`${out.sym.ok} Stopped.`);
+      }),
+    );
+}
+
+function logger(out: Output, quiet: boolean) {
+  const { c } = out;
+  const tag: Record<LogLevel, string> = { debug: c.dim("debug"), info: c.cyan("info "), warn: c.yellow("warn "), error: c.red("error") };
+  return (level: LogLevel, message: string) => {
+    if (quiet && (level === "debug" || level === "info") && !message.startsWith("[")) return;
+    if (message.startsWith("ferrite-wasm listening on")) return; // the ready line says it
+
+    // stderr, even with --json: stdout carries only the ready and stopped lines then.
+    process.stderr.write(`${tag[level]} ${message}\n`);
+  };
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve(signal);
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
+}

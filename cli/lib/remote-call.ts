@@ -1,0 +1,60 @@
+// `ferrite-wasm call --url <url> <fn> [args...]`: one WASM.CALL (or CALLREAD) on a server. Same
+// output as a local call: the reply on stdout, the outcome on stderr, exit code 1 when it fails.
+import { CliError, Reported } from "./errors.js";
+import { duration, type Output } from "./print.js";
+import { displayUrl, withServer, type RemoteOptions } from "./remote.js";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export async function remoteCall(name: string, args: string[], opts: RemoteOptions & { readOnly?: boolean }, out: Output): Promise<void> {
+  if (name.endsWith(".wasm")) {
+    throw new CliError("ERR_USAGE", `with --url, call takes the name of a function loaded in the server, not a file (${name})`, "deploy it first with `ferrite-wasm deploy`, then call it by name");
+  }
+  const command = opts.readOnly ? "WASM.CALLREAD" : "WASM.CALL";
+  const result = await withServer(opts, async (client, url) => {
+    const started = performance.now();
+    try {
+      const value = await client.redis.callBuffer(command, name, ...args) as Buffer | null;
+      return { url, ok: true as const, value, reply: null, durationMs: performance.now() - started };
+    } catch (e) {
+      const err = e as Error;
+      // A function's own failure is a reply, not a CLI error: shown like a local call's.
+      if (err.name !== "ReplyError") throw e;
+      if (/^(NOAUTH|WRONGPASS)|unknown command/i.test(err.message)) throw new CliError("ERR_REMOTE", err.message);
+      return { url, ok: false as const, value: null, reply: err.message, durationMs: performance.now() - started };
+    }
+  });
+  const text = result.value === null ? null : asText(result.value);
+  if (out.json) {
+    out.emit({
+      ok: result.ok,
+      function: name,
+      url: displayUrl(result.url),
+      command,
+      value: text,
+      ...(result.value !== null && text === null ? { valueBase64: result.value.toString("base64") } : {}),
+      error: result.reply === null ? null : { reply: result.reply },
+      durationMs: result.durationMs,
+    });
+  } else if (result.ok) {
+    if (result.value !== null) {
+      if (text !== null) process.stdout.write(text + "\n");
+      else if (process.stdout.isTTY) process.stdout.write(`<${result.value.byteLength} bytes> ${result.value.toString("hex")}\n`);
+      else process.stdout.write(result.value);
+    }
+    const what = result.value === null ? "returned nil" : `returned ${result.value.byteLength} bytes`;
+    out.note(`${out.sym.ok} ${out.c.bold(name)} ${what} in ${duration(result.durationMs)} ${out.c.dim(`· ${command} on ${displayUrl(result.url)}`)}`);
+  } else {
+    out.note(`${out.sym.fail} ${out.c.red(result.reply!)}`);
+    if (/unknown function/i.test(result.reply!)) out.note(`  ${out.c.cyan("fix")} run \`ferrite-wasm list --url ${displayUrl(result.url)}\` to see what is loaded, or deploy it with \`ferrite-wasm deploy\``);
+  }
+  if (!result.ok) throw new Reported(1);
+}
+
+function asText(b: Buffer): string | null {
+  try {
+    return decoder.decode(b);
+  } catch {
+    return null;
+  }
+}

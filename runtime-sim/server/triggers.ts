@@ -1,0 +1,166 @@
+// Triggers: a key command's write that matches a trigger first calls the trigger's function with
+// (event, key, new value); if the call fails, the write is refused with the function's error and
+// nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
+// not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
+import type { Runtime } from "../runtime.js";
+import { globMatch } from "../store/glob.js";
+import type { Keyspace } from "../store/keyspace.js";
+import type { Logger } from "./context.js";
+import { CommandError } from "./resp.js";
+import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
+
+/** What TRIGGER.CREATE defines and data_dir keeps. */
+export interface TriggerDef {
+  name: string;
+  /** A Redis glob over keys ("user:*"). */
+  pattern: string;
+  events: TriggerEvent[];
+  /** The function ACTION CALL names. */
+  function: string;
+  enabled: boolean;
+  created_at: string;
+}
+
+export interface TriggerInfo extends TriggerDef {
+  executions: number;
+  errors: number;
+  last_execution: string | null;
+  last_error: string | null;
+}
+
+interface Trigger {
+  def: TriggerDef;
+  executions: number;
+  errors: number;
+  lastExecution: number | null;
+  lastError: string | null;
+}
+
+/** Where definitions are saved (data_dir), or nothing. */
+export type SaveTriggers = (defs: TriggerDef[]) => Promise<void>;
+
+export class Triggers {
+  readonly #triggers = new Map<string, Trigger>(); // creation order = firing order
+  #enabled = 0;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly keyspace: Keyspace,
+    readonly save: SaveTriggers | null,
+    readonly log: Logger,
+    readonly clock: () => number = Date.now,
+  ) {}
+
+  restore(defs: TriggerDef[]): void {
+    for (const def of defs) this.#triggers.set(def.name, fresh(def));
+    this.#count();
+  }
+
+  create(def: Omit<TriggerDef, "enabled" | "created_at">): Promise<void> {
+    if (this.#triggers.has(def.name)) throw new CommandError(`ERR trigger '${def.name}' already exists; TRIGGER.DELETE it first`);
+    if (!this.runtime.has(def.function)) {
+      throw new CommandError(`ERR unknown function '${def.function}'; load it with WASM.LOAD before creating a trigger that calls it`);
+    }
+    this.#triggers.set(def.name, fresh({ ...def, enabled: true, created_at: new Date(this.clock()).toISOString() }));
+    return this.#changed();
+  }
+
+  delete(name: string): Promise<void> {
+    this.#get(name);
+    this.#triggers.delete(name);
+    return this.#changed();
+  }
+
+  setEnabled(name: string, enabled: boolean): Promise<void> {
+    this.#get(name).def.enabled = enabled;
+    return this.#changed();
+  }
+
+  /** Trigger names in creation order, optionally filtered by a glob over names. */
+  list(pattern?: string): string[] {
+    const names = [...this.#triggers.keys()];
+    return pattern === undefined ? names : names.filter((n) => globMatch(pattern, n));
+  }
+
+  info(name: string): TriggerInfo {
+    const t = this.#get(name);
+    return {
+      ...t.def,
+      events: [...t.def.events],
+      executions: t.executions,
+      errors: t.errors,
+      last_execution: t.lastExecution === null ? null : new Date(t.lastExecution).toISOString(),
+      last_error: t.lastError,
+    };
+  }
+
+  /**
+   * Runs before a key command: null when the write may go ahead, the refusal's reply text when a
+   * trigger's function failed, or a promise of either when the keyspace answers asynchronously.
+   */
+  check(command: string, args: Buffer[]): string | null | Promise<string | null> {
+    if (this.#enabled === 0) return null;
+    const extract = WRITE_EVENTS.get(command);
+    if (!extract) return null;
+    const writes = extract(args, this.keyspace);
+    return writes instanceof Promise ? writes.then((w) => this.#fire(w)) : this.#fire(writes);
+  }
+
+  /** Every matching enabled trigger, for every write, in order; the first failure refuses them all. */
+  #fire(writes: PendingWrite[]): string | null {
+    for (const w of writes) {
+      const key = w.key.toString("latin1");
+      for (const t of this.#triggers.values()) {
+        if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
+        const args: Uint8Array[] = [Buffer.from(w.event), w.key];
+        if (w.value !== null) args.push(w.value);
+        const r = this.runtime.call(t.def.function, args);
+        t.executions++;
+        t.lastExecution = this.clock();
+        if (!r.ok) {
+          t.errors++;
+          const reply = r.error?.reply ?? `ERR function '${t.def.function}' failed`;
+          t.lastError = reply;
+          return `${reply} (write refused by trigger '${t.def.name}')`;
+        }
+      }
+    }
+    return null;
+  }
+
+  #get(name: string): Trigger {
+    const t = this.#triggers.get(name);
+    if (!t) throw new CommandError(`ERR no such trigger '${name}'; TRIGGER.LIST shows the existing ones`);
+    return t;
+  }
+
+  #count(): void {
+    this.#enabled = 0;
+    for (const t of this.#triggers.values()) if (t.def.enabled) this.#enabled++;
+  }
+
+  /** Saves in order; a failure is reported but the change stays in effect. */
+  #changed(): Promise<void> {
+    this.#count();
+    const save = this.save;
+    if (!save) return Promise.resolve();
+    const defs = [...this.#triggers.values()].map((t) => ({ ...t.def, events: [...t.def.events] }));
+    const run = this.#saving.then(() => save(defs));
+    this.#saving = run.catch(() => {});
+    return run.catch((e) => {
+      const message = `the trigger change was applied but could not be saved to data_dir (${(e as Error).message}); it will be lost on restart`;
+      this.log("error", message);
+      throw new CommandError(`ERR ${message}`);
+    });
+  }
+
+  /** Resolves when pending saves are done (shutdown). */
+  idle(): Promise<void> {
+    return this.#saving;
+  }
+}
+
+function fresh(def: TriggerDef): Trigger {
+  return { def, executions: 0, errors: 0, lastExecution: null, lastError: null };
+}
