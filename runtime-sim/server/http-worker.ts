@@ -2,11 +2,12 @@
 // (same reason as store/redis-worker.ts: it runs unchanged under tsx, vitest and the bundle).
 // One fetch per message; the answer goes on the port, then control[0] is bumped to the request's
 // sequence number to wake the main thread blocked in Atomics.wait.
+import { WORKER_PROTOCOL } from "../worker-bridge.js";
+
 export const HTTP_WORKER_SOURCE = String.raw`
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { port, maxBodyBytes } = workerData;
-const control = new Int32Array(workerData.control); // [0] last answered seq
+const { maxBodyBytes } = workerData;
 
 async function run(m) {
   const init = { method: m.method, headers: m.headers, redirect: "manual", signal: AbortSignal.timeout(m.timeoutMs) };
@@ -31,22 +32,9 @@ async function run(m) {
   return { status: res.status, headers, body: Buffer.concat(chunks).toString("utf8") };
 }
 
-function answer(seq, msg) {
-  msg.seq = seq;
-  port.postMessage(msg);
-  let cur; // only ever move forward: a late answer to an abandoned request must not step back
-  while ((cur = Atomics.load(control, 0)) < seq && Atomics.compareExchange(control, 0, cur, seq) !== cur);
-  Atomics.notify(control, 0);
+function failure(e, m) {
+  const why = e && e.name === "TimeoutError" ? "no answer within " + m.timeoutMs + " ms"
+    : (e && e.cause && (e.cause.code || e.cause.message)) || (e && e.message) || String(e);
+  return { error: why };
 }
-
-port.on("message", (m) => {
-  run(m).then(
-    (value) => answer(m.seq, { value }),
-    (e) => {
-      const why = e && e.name === "TimeoutError" ? "no answer within " + m.timeoutMs + " ms"
-        : (e && e.cause && (e.cause.code || e.cause.message)) || (e && e.message) || String(e);
-      answer(m.seq, { error: why });
-    },
-  );
-});
-`;
+` + WORKER_PROTOCOL;

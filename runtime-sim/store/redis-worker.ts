@@ -2,12 +2,13 @@
 // that works the same under tsx, vitest and a bundled build (no .ts worker file to locate or load).
 // It owns one ioredis connection, serves one request at a time, posts the answer on its port, then
 // bumps control[0] to the request's sequence number and wakes the main thread blocked in Atomics.wait.
+import { WORKER_PROTOCOL } from "../worker-bridge.js";
+
 export const WORKER_SOURCE = String.raw`
 "use strict";
 const { workerData } = require("node:worker_threads");
 const Redis = require(workerData.ioredisPath);
-const { port, url, connectTimeoutMs } = workerData;
-const control = new Int32Array(workerData.control); // [0] last answered seq, [1] last abandoned seq
+const { url, connectTimeoutMs } = workerData;
 
 const redis = new Redis(url, {
   lazyConnect: true,
@@ -51,19 +52,7 @@ async function run(m) {
   }
 }
 
-function answer(seq, msg) {
-  msg.seq = seq;
-  port.postMessage(msg);
-  let cur; // only ever move forward: a late answer to an abandoned request must not step back
-  while ((cur = Atomics.load(control, 0)) < seq && Atomics.compareExchange(control, 0, cur, seq) !== cur);
-  Atomics.notify(control, 0);
+function failure(e) {
+  return { error: (e && e.message) || String(e), reply: !!e && e.name === "ReplyError" };
 }
-
-port.on("message", (m) => {
-  if (Atomics.load(control, 1) >= m.seq) return answer(m.seq, { error: "abandoned" }); // never run late
-  run(m).then(
-    (value) => answer(m.seq, { value }),
-    (e) => answer(m.seq, { error: (e && e.message) || String(e), reply: !!e && e.name === "ReplyError" }),
-  );
-});
-`;
+` + WORKER_PROTOCOL;
