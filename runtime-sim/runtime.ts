@@ -55,6 +55,17 @@ class LoadedFunction {
     readonly ctx: CallContext,
   ) {}
 
+  /** The granted capabilities as a bit set, for the per-host-call check. */
+  get capMask(): number {
+    if (this.#capsFor !== this.capabilities) {
+      this.#capMask = capabilityMask(this.capabilities);
+      this.#capsFor = this.capabilities;
+    }
+    return this.#capMask;
+  }
+  #capMask = 0;
+  #capsFor: Capability[] | null = null;
+
   get memoryText(): string {
     if (this.#memoryTextFor !== this.memoryBytes) {
       this.#memoryText = formatBytes(this.memoryBytes);
@@ -194,7 +205,7 @@ export class Runtime {
         return failedResult(error);
       }
     }
-    fn.ctx.begin(args, options.readOnly === true, capabilityMask(fn.capabilities));
+    fn.ctx.begin(args, options.readOnly === true, fn.capMask);
     const out = runCall(
       { name, ctx: fn.ctx, isolate, entry: fn.entryFn, timeoutMs: fn.timeoutMs, memoryLimitText: fn.memoryText },
       args,

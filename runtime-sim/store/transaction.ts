@@ -52,8 +52,9 @@ export class Transaction {
 
   /** Hands the writes to the store as one batch; returns what was written. */
   commit(): KeyWrite[] {
+    if (this.writes.length === 0) return [];
     const done = this.writes.slice();
-    if (done.length > 0) this.#store.apply(done);
+    this.#store.apply(done);
     return done;
   }
 }
