@@ -9,6 +9,7 @@ import { formatBytes, limitPages, parseMemoryLimit, WASM_PAGE } from "./limits/m
 import { TimeoutSignal } from "./limits/deadline.js";
 import { prepareModule, type PreparedModule } from "./module.js";
 import { resolveEntry } from "./abi/validate.js";
+import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 import { GuestMemory } from "./abi/guest-memory.js";
 import { FunctionCounters } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
@@ -28,14 +29,7 @@ import type {
   RuntimeOptions,
 } from "./options.js";
 
-export const DEFAULTS = {
-  memoryLimit: "10MB",
-  timeoutMs: 1000,
-  capabilities: ["read", "log"] as readonly Capability[],
-  maxFunctions: 100,
-} as const;
-
-const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+export { DEFAULTS } from "./defaults.js";
 
 class LoadedFunction {
   isolate: Isolate | null = null;
@@ -142,7 +136,7 @@ export class Runtime {
   }
 
   async #load(name: string, wasm: Uint8Array, file: string | null, options: LoadOptions): Promise<FunctionInfo> {
-    if (!NAME.test(name)) {
+    if (!FUNCTION_NAME.test(name)) {
       throw new FerriteError("ERR_NAME", `invalid function name '${name}': use 1-128 letters, digits, _ . : or -`, name);
     }
     const existing = this.#fns.get(name);

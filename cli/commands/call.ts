@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
+import { DEFAULTS } from "../../runtime-sim/defaults.js";
 import type { Capability, CallResult } from "../../runtime-sim/options.js";
 import { CliError, Reported } from "../lib/errors.js";
 import { capabilityList, memoryLimit, timeoutMs } from "../lib/options.js";
@@ -37,7 +38,6 @@ interface Target {
 }
 
 /** WASM.LOAD's default grant (the specification's [wasm] capabilities.default). */
-const DEFAULT_CAPABILITIES: Capability[] = ["read", "log"];
 
 export function callCommand(): Command {
   return new Command("call")
@@ -102,7 +102,7 @@ async function resolveTarget(arg: string, opts: CallCliOptions, out: Output): Pr
       name: opts.name ?? path.basename(file).replace(/\.wasm$/i, ""),
       wasm: new Uint8Array(wasm),
       sourceMap: await readFile(`${file}.map`, "utf8").catch(() => undefined),
-      capabilities: opts.capabilities ?? DEFAULT_CAPABILITIES,
+      capabilities: opts.capabilities ?? [...DEFAULTS.capabilities],
       memory: opts.memory,
       timeoutMs: opts.timeout,
       entry: opts.entry,

@@ -6,14 +6,13 @@ import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
+import { DEFAULTS, FUNCTION_NAME } from "../../runtime-sim/defaults.js";
 import { parseMemoryLimit } from "../../runtime-sim/limits/memory.js";
 import type { Capability } from "../../runtime-sim/options.js";
 import { CliError } from "./errors.js";
 
 export const MANIFEST_FILE = "ferrite.toml";
 
-/** Same rule as the runtime's function names (WASM.LOAD). */
-const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 const CAPABILITY_NAMES = [...CAPABILITIES, "all"] as const;
 
 const FunctionSchema = z.strictObject({
@@ -23,8 +22,8 @@ const FunctionSchema = z.strictObject({
   memory: z
     .union([z.string(), z.number()])
     .refine((v) => validMemory(v), { error: (issue) => `invalid memory limit '${String(issue.input)}'` })
-    .default("10MB"),
-  timeout_ms: z.number().int().positive().default(1000),
+    .default(DEFAULTS.memoryLimit),
+  timeout_ms: z.number().int().positive().default(DEFAULTS.timeoutMs),
 });
 
 const BuildSchema = z.strictObject({
@@ -130,7 +129,7 @@ export function parseManifest(text: string, file: string): Manifest {
     const names = Object.keys(data.functions);
     if (names.length === 0) problems.push({ key: "functions", problem: "declares no functions", fix: HINTS.functions });
     for (const name of names) {
-      if (!NAME.test(name)) {
+      if (!FUNCTION_NAME.test(name)) {
         problems.push({ key: `functions.${name}`, problem: `'${name}' is not a valid function name`, fix: "use 1-128 letters, digits, _ . : or - (e.g. [functions.process_order])" });
       }
     }

@@ -1,6 +1,7 @@
 // The server's configuration: the spec's `[wasm]` section exactly (plus http_allowed_hosts) and a
 // `[server]` section. Strict objects, so a misspelt key is an error instead of a silent default.
 import { z } from "zod";
+import { DEFAULTS } from "../defaults.js";
 import { parseMemoryLimit } from "../limits/memory.js";
 
 const CAPABILITY_NAMES = ["read", "write", "delete", "http", "time", "random", "log"] as const;
@@ -25,7 +26,7 @@ const allowedCapability = z.enum(CAPABILITY_NAMES, {
 export const capabilitiesSchema = z
   .strictObject({
     /** Granted to a load that names none (spec: default = ["read", "log"]). */
-    default: z.array(capability).default(["read", "log"]),
+    default: z.array(capability).default([...DEFAULTS.capabilities]),
     /** The most a load may ask for (spec: all seven). */
     allowed: z.array(allowedCapability).default([...CAPABILITY_NAMES]),
   })
@@ -40,9 +41,9 @@ export const capabilitiesSchema = z
 export const wasmSchema = z.strictObject({
   enabled: z.boolean().default(true),
   plugins_dir: z.string().min(1).default("/var/lib/ferrite/plugins"),
-  max_functions: z.number().int().min(1).max(100_000).default(100),
-  default_memory_limit: size("memory limit").default("10MB"),
-  default_timeout_ms: z.number().int().min(1).max(3_600_000).default(1000),
+  max_functions: z.number().int().min(1).max(100_000).default(DEFAULTS.maxFunctions),
+  default_memory_limit: size("memory limit").default(DEFAULTS.memoryLimit),
+  default_timeout_ms: z.number().int().min(1).max(3_600_000).default(DEFAULTS.timeoutMs),
   // Functions always run sandboxed; accepting false would promise something the runtime does not do.
   sandbox: z.literal(true, { error: "sandbox = false is not supported: functions always run sandboxed; remove the key or set it to true" }).default(true),
   /** Hosts `ferrite_http` may reach ("api.example.com" or "host:port"). */
