@@ -198,7 +198,7 @@ export function runCall(t: CallTarget, args: readonly CallArg[]): RawOutcome {
 }
 
 /** Writes the arguments joined by "\n" straight into a guest block: no intermediate copy. */
-function writeInput(ctx: CallContext, args: readonly CallArg[]): [number, number] {
+export function writeInput(ctx: CallContext, args: readonly CallArg[]): [number, number] {
   if (args.length === 0) return [0, 0];
   let len = args.length - 1;
   for (const a of args) len += typeof a === "string" ? Buffer.byteLength(a, "utf8") : a.byteLength;

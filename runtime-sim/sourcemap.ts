@@ -3,7 +3,7 @@
 // module, deterministically (same store, same arguments, the same time/random/http answers from
 // the tape), and map the offset of the trapping frame through the source map.
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
-import { CallContext, type CallEnv } from "./call.js";
+import { CallContext, writeInput, type CallEnv } from "./call.js";
 import { GuestMemory } from "./abi/guest-memory.js";
 import type { PreparedModule } from "./module.js";
 import type { CallArg, HttpRequest, HttpResponse } from "./options.js";
@@ -67,14 +67,7 @@ export function locateTrap(
     const ex = instance.exports as Record<string, any>;
     ctx.mem = new GuestMemory(ex.memory, entry, ex.ferrite_alloc);
     ctx.begin(args, false, 0x7fffffff);
-    let ptr = 0;
-    let len = 0;
-    if (args.length) {
-      const input = Buffer.concat(args.flatMap((a, i) => [...(i ? [Buffer.from("\n")] : []), typeof a === "string" ? Buffer.from(a) : a]));
-      ptr = ex.ferrite_alloc(input.length) >>> 0;
-      new Uint8Array(ex.memory.buffer).set(input, ptr);
-      len = input.length;
-    }
+    const [ptr, len] = writeInput(ctx, args);
     ex[entry](ptr, len);
     return null; // no trap this time: nothing to map
   } catch (e) {
