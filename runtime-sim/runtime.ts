@@ -146,7 +146,7 @@ export class Runtime {
     }
     const settings = this.#settings(options, existing);
     const prepared = await prepareModule(wasm).catch((e) => {
-      throw e instanceof FerriteError ? new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e) : e;
+      throw loadError(name, e);
     });
     const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null, options.entry);
     this.#fns.set(name, fn);
@@ -356,9 +356,13 @@ function wrapLoadError<T>(name: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof FerriteError) throw new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e);
-    throw e;
+    throw loadError(name, e);
   }
+}
+
+/** A module check's error, said of the function being loaded. */
+function loadError(name: string, e: unknown): unknown {
+  return e instanceof FerriteError ? new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e) : e;
 }
 
 /** Start-up may take at least this long, whatever the call TIMEOUT. */
