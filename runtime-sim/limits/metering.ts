@@ -197,23 +197,11 @@ export function instrument(binaryen: Binaryen, mod: Mod, memoryName: string): In
       }
       let cost = 1;
       const W = (b as any)[kind];
-      for (const field of shape) {
-        if (field === "*children" || field === "*operands") {
-          const list = field === "*children" ? "Child" : "Operand";
-          const count = W[field === "*children" ? "getNumChildren" : "getNumOperands"](e) as number;
-          for (let k = 0; k < count; k++) {
-            const [c, cc] = walk(W[`get${list}At`](e, k));
-            W[`set${list}At`](e, k, c);
-            cost += cc;
-          }
-          continue;
-        }
-        const child = W[`get${field}`](e) as Ref;
-        if (!child) continue;
+      eachChild(b, kind, e, (child) => {
         const [c, cc] = walk(child);
-        if (c !== child) W[`set${field}`](e, c);
         cost += cc;
-      }
+        return c;
+      });
 
       switch (kind) {
         case "Loop": {
@@ -458,21 +446,36 @@ const CHILDREN: Record<string, string[]> = {
   TupleExtract: ["Tuple"],
 };
 
-function hasLoop(b: any, ids: Map<number, string>, e: Ref): boolean {
-  const kind = ids.get(b.getExpressionId(e)) ?? "";
-  if (kind === "Loop") return true;
+/** Visits each child of `e` (per CHILDREN) in order; a different returned ref replaces it. */
+function eachChild(b: any, kind: string, e: Ref, visit: (child: Ref) => Ref): void {
   const W = b[kind];
   for (const field of CHILDREN[kind] ?? []) {
     if (field === "*children" || field === "*operands") {
-      const many = field === "*children";
-      const count = W[many ? "getNumChildren" : "getNumOperands"](e) as number;
-      for (let k = 0; k < count; k++) if (hasLoop(b, ids, W[many ? "getChildAt" : "getOperandAt"](e, k))) return true;
-    } else {
-      const child = W[`get${field}`](e) as Ref;
-      if (child && hasLoop(b, ids, child)) return true;
+      const list = field === "*children" ? "Child" : "Operand";
+      const count = W[field === "*children" ? "getNumChildren" : "getNumOperands"](e) as number;
+      for (let k = 0; k < count; k++) {
+        const child = W[`get${list}At`](e, k) as Ref;
+        const c = visit(child);
+        if (c !== child) W[`set${list}At`](e, k, c);
+      }
+      continue;
     }
+    const child = W[`get${field}`](e) as Ref;
+    if (!child) continue;
+    const c = visit(child);
+    if (c !== child) W[`set${field}`](e, c);
   }
-  return false;
+}
+
+function hasLoop(b: any, ids: Map<number, string>, e: Ref): boolean {
+  const kind = ids.get(b.getExpressionId(e)) ?? "";
+  if (kind === "Loop") return true;
+  let found = false;
+  eachChild(b, kind, e, (child) => {
+    found ||= hasLoop(b, ids, child);
+    return child;
+  });
+  return found;
 }
 
 function expressionIds(b: Binaryen): Map<number, string> {
