@@ -116,21 +116,14 @@ export function instrument(binaryen: Binaryen, mod: Mod, memoryName: string): In
 
   // Widen [lo, hi) to cover [start, start + extra + len); len is a local index or a constant.
   const touch = (startLocal: number, extra: number, lenLocal: number | null): Ref[] => {
-    const end = mod.i32.add(
-      mod.local.get(startLocal, i32),
-      lenLocal === null ? mod.i32.const(extra) : mod.i32.add(mod.local.get(lenLocal, i32), mod.i32.const(extra)),
-    );
+    // A fresh node each use: binaryen expressions may not be shared within a tree.
+    const end = () =>
+      mod.i32.add(
+        mod.local.get(startLocal, i32),
+        lenLocal === null ? mod.i32.const(extra) : mod.i32.add(mod.local.get(lenLocal, i32), mod.i32.const(extra)),
+      );
     return [
-      mod.if(
-        mod.i32.gt_u(end, mod.global.get(METER.hi, i32)),
-        mod.global.set(
-          METER.hi,
-          mod.i32.add(
-            mod.local.get(startLocal, i32),
-            lenLocal === null ? mod.i32.const(extra) : mod.i32.add(mod.local.get(lenLocal, i32), mod.i32.const(extra)),
-          ),
-        ),
-      ),
+      mod.if(mod.i32.gt_u(end(), mod.global.get(METER.hi, i32)), mod.global.set(METER.hi, end())),
       mod.if(
         mod.i32.lt_u(mod.local.get(startLocal, i32), mod.global.get(METER.lo, i32)),
         mod.global.set(METER.lo, mod.local.get(startLocal, i32)),
