@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
-import { startServer, type FerriteServer } from "../runtime-sim/server/index.js";
+import { startServer, type FerriteServer } from "../server/index.js";
 import { startRedis, type RedisProcess } from "../test/helpers/redis.js";
 import { watFile } from "../test/helpers/wat.js";
 

@@ -14,7 +14,7 @@ import { GuestMemory } from "./abi/guest-memory.js";
 import { FunctionCounters } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
 import { SourceMapIndex, locateTrap } from "./sourcemap.js";
-import { httpGate } from "./http.js";
+import { httpGate } from "./http/fetch.js";
 import type { Store } from "./store/store.js";
 import type {
   AllStats,

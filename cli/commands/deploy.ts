@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import type { FerriteClient } from "../../runtime-sim/client.js";
+import type { FerriteClient } from "../../server/client.js";
 import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
 import type { FunctionInfo } from "../../runtime-sim/options.js";
 import { CliError } from "../lib/errors.js";

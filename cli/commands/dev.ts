@@ -3,7 +3,7 @@
 // the affected tests. Shows each call's result, duration and logs as they happen (own server), or
 // per-function call counts (attached server). Runs until Ctrl-C.
 import { Command, InvalidArgumentError } from "commander";
-import type { FerriteClient } from "../../runtime-sim/client.js";
+import type { FerriteClient } from "../../server/client.js";
 import type { CallResult } from "../../runtime-sim/options.js";
 import type { DevEvent } from "../lib/dev-session.js";
 import { CliError } from "../lib/errors.js";
@@ -71,7 +71,7 @@ Examples:
 }
 
 async function ownServer(port: number, out: Output, calls: CallPrinter) {
-  const { startServer } = await import("../../runtime-sim/server/server.js");
+  const { startServer } = await import("../../server/server.js");
   try {
     const server = await startServer({
       config: { server: { port } },
@@ -87,7 +87,7 @@ async function ownServer(port: number, out: Output, calls: CallPrinter) {
 }
 
 async function connect(url: string): Promise<FerriteClient> {
-  const { FerriteClient } = await import("../../runtime-sim/client.js");
+  const { FerriteClient } = await import("../../server/client.js");
   const client = new FerriteClient(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   client.redis.on("error", () => {}); // reported per command
   await client.ensureFunctions().catch((e) => {

@@ -1,8 +1,8 @@
 // `ferrite-wasm serve`: the RESP server that deploys go to, on the embedded defaults or a TOML file,
 // with flags winning over the file. Runs until SIGINT/SIGTERM, then closes connections and saves.
 import { Command, InvalidArgumentError } from "commander";
-import type { ConfigInput } from "../../runtime-sim/config/schema.js";
-import type { LogLevel } from "../../runtime-sim/server/context.js";
+import type { ConfigInput } from "../../server/config/schema.js";
+import type { LogLevel } from "../../server/context.js";
 import { CliError } from "../lib/errors.js";
 import type { Output } from "../lib/print.js";
 import { action } from "../lib/program.js";
@@ -50,8 +50,8 @@ Examples:
     )
     .action(
       action<ServeOptions>(async (_args, opts, out) => {
-        const { loadConfig } = await import("../../runtime-sim/config/load.js");
-        const { startServer } = await import("../../runtime-sim/server/server.js");
+        const { loadConfig } = await import("../../server/config/load.js");
+        const { startServer } = await import("../../server/server.js");
         const overrides: ConfigInput = {
           server: {
             port: opts.port,

@@ -1,8 +1,8 @@
 // `ferrite-wasm versions <fn>` and `ferrite-wasm rollback <fn> [version]`: the deploy history a
 // server keeps per function (WASM.VERSIONS, WASM.ROLLBACK; docs/commands.md).
 import { Command } from "commander";
-import { FerriteReplyError, type FerriteClient } from "../../runtime-sim/client.js";
-import type { VersionRecord } from "../../runtime-sim/server/versions.js";
+import { FerriteReplyError, type FerriteClient } from "../../server/client.js";
+import type { VersionRecord } from "../../server/versions.js";
 import { size } from "../lib/print.js";
 import { action } from "../lib/program.js";
 import { withServer, withUrl, type RemoteOptions } from "../lib/remote.js";

@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { FerriteClient } from "../../runtime-sim/client.js";
+import type { FerriteClient } from "../../server/client.js";
 import type { FunctionBuild } from "./builder.js";
 import type { TestSummary } from "./vitest.js";
 import { loadManifest, selectFunctions, type FunctionSpec, type Manifest } from "./manifest.js";

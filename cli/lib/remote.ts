@@ -1,7 +1,7 @@
 // Talking to a server: the --url option every remote command shares, one connection attempt (no
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
 import type { Command } from "commander";
-import type { FerriteClient } from "../../runtime-sim/client.js";
+import type { FerriteClient } from "../../server/client.js";
 import { CliError } from "./errors.js";
 
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
@@ -53,7 +53,7 @@ function checkUrl(url: string): void {
 export async function withServer<T>(opts: RemoteOptions, work: (client: FerriteClient, url: string) => Promise<T>): Promise<T> {
   const url = targetUrl(opts);
   checkUrl(url);
-  const { FerriteClient } = await import("../../runtime-sim/client.js");
+  const { FerriteClient } = await import("../../server/client.js");
   const client = new FerriteClient(url, {
     lazyConnect: true,
     retryStrategy: () => null,

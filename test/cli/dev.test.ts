@@ -3,7 +3,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { FerriteClient } from "../../runtime-sim/client.js";
+import { FerriteClient } from "../../server/client.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { cli, ensureCliBuilt, spawnCli, tempDir } from "./helpers/cli.js";
 

@@ -1,6 +1,6 @@
 // `ferrite-wasm versions` and `ferrite-wasm rollback` against a running server.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { FerriteClient } from "../../runtime-sim/client.js";
+import { FerriteClient } from "../../server/client.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { constant } from "../helpers/const-wasm.js";
 import { cli, ensureCliBuilt } from "./helpers/cli.js";

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfig } from "../../runtime-sim/server/index.js";
+import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfig } from "../../server/index.js";
 
 let dir: string;
 beforeAll(async () => {

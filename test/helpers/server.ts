@@ -4,8 +4,8 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deepMerge } from "../../runtime-sim/config/load.js";
-import { startServer, type ConfigInput, type FerriteServer, type ServerOptions } from "../../runtime-sim/server/index.js";
+import { deepMerge } from "../../server/config/load.js";
+import { startServer, type ConfigInput, type FerriteServer, type ServerOptions } from "../../server/index.js";
 import { watFile } from "./wat.js";
 
 export const ECHO_WASM = watFile(new URL("../fixtures/wat/echo.wat", import.meta.url));

@@ -3,7 +3,7 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FerriteClient, FerriteReplyError, FunctionsUnsupportedError } from "../../runtime-sim/client.js";
+import { FerriteClient, FerriteReplyError, FunctionsUnsupportedError } from "../../server/client.js";
 import { HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
 import { ECHO_WASM, KV_WASM, startTestServer, type TestServer } from "../helpers/server.js";
 

@@ -2,7 +2,7 @@
 // by the call's remaining time; and a vitest mock standing in for the network.
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { FerriteClient } from "../../runtime-sim/client.js";
+import { FerriteClient } from "../../server/client.js";
 import type { HttpHandler } from "../../runtime-sim/options.js";
 import { buildFixture } from "../helpers/asc.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startServer } from "../../runtime-sim/server/index.js";
+import { startServer } from "../../server/index.js";
 import { ECHO_WASM, KV_WASM, startTestServer } from "../helpers/server.js";
 
 let dir: string;

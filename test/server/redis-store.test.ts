@@ -2,7 +2,7 @@
 // read and write it through the synchronous bridge; their writes land in one MULTI/EXEC.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startServer } from "../../runtime-sim/server/index.js";
+import { startServer } from "../../server/index.js";
 import { freePort, HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FerriteClient } from "../../runtime-sim/client.js";
+import { FerriteClient } from "../../server/client.js";
 import { buildFile } from "../helpers/asc.js";
 import { constant } from "../helpers/const-wasm.js";
 import { HAVE_REDIS, startRedis } from "../helpers/redis.js";

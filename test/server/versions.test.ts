@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FerriteClient } from "../../runtime-sim/client.js";
-import { KEEP_VERSIONS } from "../../runtime-sim/server/versions.js";
+import { FerriteClient } from "../../server/client.js";
+import { KEEP_VERSIONS } from "../../server/versions.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { constant } from "../helpers/const-wasm.js";
 

@@ -1,8 +1,8 @@
 // WASM.LOAD, WASM.LOADB, WASM.UPDATE, WASM.RELOAD, WASM.UNLOAD (ABI v1 command grammar):
 //   WASM.LOAD name path [CAPABILITIES c ...] [MEMORY m] [TIMEOUT ms] [REPLACE]
 // Keywords are case-insensitive; CAPABILITIES takes names up to the next keyword.
-import { errors } from "../../errors.js";
-import type { Capability, LoadOptions } from "../../options.js";
+import type { Capability, LoadOptions } from "../../runtime-sim/index.js";
+import { errors } from "../../runtime-sim/host.js";
 import { OK } from "../resp.js";
 import { keyword, syntaxError, text } from "./args.js";
 import { clip, type CommandSpec } from "./registry.js";

@@ -1,9 +1,9 @@
 // The store's bridge to Redis: a WorkerBridge whose worker owns an ioredis connection (redis-worker.ts).
 import { createRequire } from "node:module";
-import { WorkerBridge } from "../worker-bridge.js";
+import { WorkerBridge } from "../../runtime-sim/host.js";
 import { WORKER_SOURCE } from "./redis-worker.js";
 
-export { BridgeError, type BridgeAnswer } from "../worker-bridge.js";
+export { BridgeError, type BridgeAnswer } from "../../runtime-sim/worker-bridge.js";
 
 export class SyncBridge extends WorkerBridge {
   constructor(

@@ -2,7 +2,7 @@
 // Errors carry the server's reply; a server without functions (plain Redis, released Ferrite 0.2)
 // gets a specific error that says what to run instead.
 import { Redis, type RedisOptions } from "ioredis";
-import type { AllStats, Capability, FunctionInfo, FunctionStats } from "./options.js";
+import type { AllStats, Capability, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
 
 export interface WasmLoadOptions {
   /** Granted capabilities; "all" grants every one. Default: the server's default set. */

@@ -2,7 +2,7 @@
 // that works the same under tsx, vitest and a bundled build (no .ts worker file to locate or load).
 // It owns one ioredis connection, serves one request at a time, posts the answer on its port, then
 // bumps control[0] to the request's sequence number and wakes the main thread blocked in Atomics.wait.
-import { WORKER_PROTOCOL } from "../worker-bridge.js";
+import { WORKER_PROTOCOL } from "../../runtime-sim/host.js";
 
 export const WORKER_SOURCE = String.raw`
 "use strict";

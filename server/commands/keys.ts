@@ -1,5 +1,5 @@
 // Generic key commands: DEL EXISTS KEYS SCAN TTL PTTL EXPIRE PEXPIRE PERSIST DBSIZE FLUSHDB TYPE.
-import type { ExpireCondition } from "../../store/keyspace.js";
+import type { ExpireCondition } from "../store/keyspace.js";
 import { CommandError, OK, SimpleString } from "../resp.js";
 import { after, integer, keyword, syntaxError } from "./args.js";
 import type { CommandSpec, Handler } from "./registry.js";

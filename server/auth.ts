@@ -1,7 +1,7 @@
 // Who may talk to the server: requirepass (the `default` user) and named users from [server] users.
 // Passwords are compared in constant time through their hashes.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { ServerConfig } from "../config/schema.js";
+import type { ServerConfig } from "./config/schema.js";
 
 export const NOAUTH = "NOAUTH Authentication required.";
 export const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";

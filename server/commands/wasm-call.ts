@@ -1,6 +1,6 @@
 // WASM.CALL and WASM.CALLREAD: the hot path. The bulk arguments go to the runtime as they are
 // (Buffers are Uint8Arrays); the reply is the returned bytes, nil, or the call's ERR line.
-import type { CallOptions } from "../../options.js";
+import type { CallOptions } from "../../runtime-sim/index.js";
 import type { Client } from "../context.js";
 import { ErrorReply, type Reply } from "../resp.js";
 import type { CommandSpec } from "./registry.js";

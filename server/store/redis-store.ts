@@ -2,11 +2,9 @@
 // interface is synchronous (host functions answer before the guest goes on), so reads and the
 // commit go through SyncBridge; a successful call's writes land in one MULTI/EXEC, a failed call
 // sends nothing. The server's key commands use RedisKeyspace, an ordinary async connection.
-import { FerriteError } from "../errors.js";
-import type { KeyWrite } from "../options.js";
+import { FerriteError, type KeyWrite, type Store } from "../../runtime-sim/index.js";
 import { BridgeError, SyncBridge } from "./redis-bridge.js";
 import { RedisKeyspace } from "./redis-keyspace.js";
-import type { Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** redis://[user:pass@]host:port[/db] or rediss:// for TLS. */

@@ -1,8 +1,7 @@
 // What command handlers may touch: the server they run in and the client that sent the command.
-import type { CallResult } from "../options.js";
-import type { Runtime } from "../runtime.js";
-import type { FerriteConfig } from "../config/schema.js";
-import type { Keyspace } from "../store/keyspace.js";
+import type { CallResult, Runtime } from "../runtime-sim/index.js";
+import type { FerriteConfig } from "./config/schema.js";
+import type { Keyspace } from "./store/keyspace.js";
 import type { Auth } from "./auth.js";
 import type { Functions } from "./functions.js";
 import type { Protocol } from "./resp.js";

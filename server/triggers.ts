@@ -2,9 +2,9 @@
 // (event, key, new value); if the call fails, the write is refused with the function's error and
 // nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
 // not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
-import type { Runtime } from "../runtime.js";
-import { globMatch } from "../store/glob.js";
-import type { Keyspace } from "../store/keyspace.js";
+import type { Runtime } from "../runtime-sim/index.js";
+import { globMatch } from "../runtime-sim/host.js";
+import type { Keyspace } from "./store/keyspace.js";
 import type { Logger } from "./context.js";
 import { CommandError } from "./resp.js";
 import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";

@@ -1,8 +1,8 @@
 // The server's configuration: the spec's `[wasm]` section exactly (plus http_allowed_hosts) and a
 // `[server]` section. Strict objects, so a misspelt key is an error instead of a silent default.
 import { z } from "zod";
-import { DEFAULTS } from "../defaults.js";
-import { parseMemoryLimit } from "../limits/memory.js";
+import { parseMemoryLimit } from "../../runtime-sim/index.js";
+import { DEFAULTS } from "../../runtime-sim/host.js";
 
 const CAPABILITY_NAMES = ["read", "write", "delete", "http", "time", "random", "log"] as const;
 

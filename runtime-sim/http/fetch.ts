@@ -1,6 +1,6 @@
 // ferrite_http's gate: only allow-listed hosts reach the handler; everything else is answered
 // with status 0 and an error the function can read.
-import type { HttpHandler, HttpRequest, HttpResponse } from "./options.js";
+import type { HttpHandler, HttpRequest, HttpResponse } from "../options.js";
 
 export function httpGate(handler: HttpHandler | undefined, allowedHosts: readonly string[]) {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));

@@ -1,9 +1,9 @@
 // INFO [section ...] and CONFIG GET/SET/RESETSTAT. Settings fixed at start are readable, and
 // CONFIG SET says they are immutable; requirepass and proto-max-bulk-len change live.
 import os from "node:os";
-import { parseMemoryLimit, humanBytes } from "../../limits/memory.js";
-import { globMatch } from "../../store/glob.js";
-import { redactUrl } from "../../store/redis-store.js";
+import { parseMemoryLimit } from "../../runtime-sim/index.js";
+import { globMatch, humanBytes } from "../../runtime-sim/host.js";
+import { redactUrl } from "../store/redis-store.js";
 import type { ServerContext } from "../context.js";
 import { CommandError, MapReply, OK, type Reply } from "../resp.js";
 import { REDIS_COMPAT_VERSION, serverVersion } from "../version.js";

@@ -1,9 +1,8 @@
 // What the server's key commands (GET, SET, DEL, SCAN, ...) need from a keyspace. The embedded
 // MemoryStore answers synchronously; a real Redis answers with promises. Functions never use this:
 // they go through the synchronous Store interface (store.ts).
-import { globMatch } from "./glob.js";
-import { keyId } from "./store.js";
-import type { MemoryStore } from "./memory-store.js";
+import type { MemoryStore } from "../../runtime-sim/index.js";
+import { globMatch, keyId } from "../../runtime-sim/host.js";
 
 export type MaybePromise<T> = T | Promise<T>;
 export type ExpireCondition = "NX" | "XX" | "GT" | "LT";

@@ -1,5 +1,5 @@
 // String commands: GET SET MGET MSET INCR DECR INCRBY DECRBY, with Redis's options and error texts.
-import type { SetOptions } from "../../store/keyspace.js";
+import type { SetOptions } from "../store/keyspace.js";
 import { CommandError, OK } from "../resp.js";
 import { after, int64, integer, keyword, syntaxError } from "./args.js";
 import type { CommandSpec } from "./registry.js";

@@ -5,7 +5,7 @@
 // a redirect cannot lead outside the allow-list.
 import { BridgeError, WorkerBridge } from "../worker-bridge.js";
 import type { HttpContext, HttpHandler, HttpRequest, HttpResponse } from "../options.js";
-import { HTTP_WORKER_SOURCE } from "./http-worker.js";
+import { HTTP_WORKER_SOURCE } from "./worker.js";
 
 /** Longest a request may take when the call itself has no tighter limit. */
 export const HTTP_MAX_MS = 30_000;

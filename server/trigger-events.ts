@@ -1,8 +1,8 @@
 // Which key commands fire which trigger events, as data: command name -> the writes it is about to
 // make. SET covers every command that stores a new value (the value it will store is computed
 // first, so INCR's trigger sees the resulting number); DEL every command that removes keys.
-import type { Keyspace } from "../store/keyspace.js";
-import { parseInt64 } from "../store/keyspace.js";
+import type { Keyspace } from "./store/keyspace.js";
+import { parseInt64 } from "./store/keyspace.js";
 
 export type TriggerEvent = "SET" | "DEL";
 export const TRIGGER_EVENTS: readonly TriggerEvent[] = ["SET", "DEL"];

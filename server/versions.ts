@@ -2,8 +2,8 @@
 // code or settings adds a version; WASM.ROLLBACK moves the active pointer back to a kept one. The
 // bytes of every kept version stay in memory (and in data_dir's modules/), so a rollback never
 // depends on a file that may have changed since.
-import { errors } from "../errors.js";
-import type { Capability } from "../options.js";
+import type { Capability } from "../runtime-sim/index.js";
+import { errors } from "../runtime-sim/host.js";
 import { CommandError } from "./resp.js";
 
 /** How many versions a function keeps; older ones are dropped (never the active one). */

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Capability } from "../options.js";
+import type { Capability } from "../runtime-sim/index.js";
 import type { TriggerDef } from "./triggers.js";
 import type { StoredModule, VersionRecord } from "./versions.js";
 

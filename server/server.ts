@@ -1,18 +1,15 @@
 // startServer: a RESP server around the runtime. Listens on 127.0.0.1 unless told otherwise, restores
 // persisted functions, and closes cleanly (connections, pending saves, the Redis store).
 import net, { type AddressInfo } from "node:net";
-import { parseConfig } from "../config/load.js";
-import { bytesOf, type ConfigInput, type FerriteConfig } from "../config/schema.js";
-import { createRuntime, type Runtime } from "../runtime.js";
-import type { CallResult, LogEntry, RuntimeOptions } from "../options.js";
-import { MemoryKeyspace, type Keyspace } from "../store/keyspace.js";
-import { MemoryStore } from "../store/memory-store.js";
-import { RedisStore } from "../store/redis-store.js";
-import type { Store } from "../store/store.js";
+import { parseConfig } from "./config/load.js";
+import { bytesOf, type ConfigInput, type FerriteConfig } from "./config/schema.js";
+import { type CallResult, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
+import { HttpBridge } from "../runtime-sim/host.js";
+import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
+import { RedisStore } from "./store/redis-store.js";
 import { Auth } from "./auth.js";
 import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
 import { Functions } from "./functions.js";
-import { HttpBridge } from "./http-bridge.js";
 import { DataDir } from "./persist.js";
 import { Connection } from "./socket.js";
 import { Triggers } from "./triggers.js";

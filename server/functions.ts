@@ -3,9 +3,8 @@
 // UNLOAD, ROLLBACK) run one at a time, so two loads of one name cannot interleave and the manifest is written
 // in order. Calls do not wait for this queue: they go straight to the runtime.
 import { readFile } from "node:fs/promises";
-import { errors, FerriteError } from "../errors.js";
-import type { Runtime } from "../runtime.js";
-import type { FunctionInfo, FunctionSettings, LoadOptions } from "../options.js";
+import { FerriteError, type FunctionInfo, type FunctionSettings, type LoadOptions, type Runtime } from "../runtime-sim/index.js";
+import { errors } from "../runtime-sim/host.js";
 import type { Logger } from "./context.js";
 import type { DataDir, PersistedFunction, RestoredFunction } from "./persist.js";
 import { Versions, type DeployKind, type VersionRecord } from "./versions.js";

@@ -1,5 +1,5 @@
 // Small helpers for reading command arguments the way Redis does.
-import { parseInt64 } from "../../store/keyspace.js";
+import { parseInt64 } from "../store/keyspace.js";
 import { CommandError } from "../resp.js";
 
 export const SYNTAX = "ERR syntax error";

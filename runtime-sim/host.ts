@@ -1,0 +1,11 @@
+// ferrite-wasm's second runtime entry, for programs that host the runtime (the RESP server): the
+// plumbing a host needs beside the public entry to back the store and ferrite_http. Authors never
+// need it; the public entry is index.ts.
+export { errors } from "./errors.js";
+export { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
+export { humanBytes } from "./limits/memory.js";
+export { globMatch } from "./store/glob.js";
+export { keyId, keyBytes, toBytes } from "./store/store.js";
+export { WorkerBridge, BridgeError, WORKER_PROTOCOL } from "./worker-bridge.js";
+export type { BridgeAnswer } from "./worker-bridge.js";
+export { HttpBridge } from "./http/bridge.js";
