@@ -16,7 +16,7 @@ import { statsCommand } from "./commands/stats.js";
 import { updateCommand } from "./commands/update.js";
 import { reloadCommand } from "./commands/reload.js";
 import { unloadCommand } from "./commands/unload.js";
-import { main, type CommandFactory } from "./lib/program.js";
+import { main, type CommandFactory } from "./program.js";
 
 /** Every command, in the order --help lists them. */
 const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand,

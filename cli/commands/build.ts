@@ -2,11 +2,11 @@
 // ABI v1 and against the capabilities the manifest grants.
 import path from "node:path";
 import { Command } from "commander";
-import type { FunctionBuild } from "../lib/builder.js";
-import { Reported } from "../lib/errors.js";
-import { loadManifest, selectFunctions, type Manifest } from "../lib/manifest.js";
-import { duration, type Output } from "../lib/print.js";
-import { action, printError } from "../lib/program.js";
+import type { FunctionBuild } from "../build/builder.js";
+import { Reported } from "../shared/errors.js";
+import { loadManifest, selectFunctions, type Manifest } from "../project/manifest.js";
+import { duration, type Output } from "../shared/print.js";
+import { action, printError } from "../program.js";
 
 interface BuildCliOptions {
   json?: boolean;
@@ -47,7 +47,7 @@ Examples:
 
 /** One build of the selected functions, printed; true when all succeeded. */
 async function runBuild(manifest: Manifest, names: string[], opts: BuildCliOptions, out: Output, watching = false): Promise<FunctionBuild[]> {
-  const { buildFunctions } = await import("../lib/builder.js");
+  const { buildFunctions } = await import("../build/builder.js");
   const fns = selectFunctions(manifest, names);
   const started = performance.now();
   const progress = out.progress("Compiling…");
@@ -79,8 +79,8 @@ async function runBuild(manifest: Manifest, names: string[], opts: BuildCliOptio
 }
 
 async function printResults(results: FunctionBuild[], manifest: Manifest, out: Output): Promise<void> {
-  const { reportLines } = await import("../lib/report-text.js");
-  const { diagnosticLines } = await import("../lib/builder.js");
+  const { reportLines } = await import("../build/report-text.js");
+  const { diagnosticLines } = await import("../build/builder.js");
   const { c, sym } = out;
   for (const r of results) {
     const where = path.relative(manifest.root, r.wasmPath);
@@ -111,7 +111,7 @@ function toJson(r: FunctionBuild, manifest: Manifest) {
 
 /** Builds, then rebuilds on every change until interrupted; a failed build waits for the next edit. */
 async function watchLoop(manifest: Manifest, names: string[], opts: BuildCliOptions, out: Output): Promise<never> {
-  const { watchProject } = await import("../lib/watch.js");
+  const { watchProject } = await import("../build/watch.js");
   let current = manifest;
   const build = async (force?: boolean): Promise<FunctionBuild[]> => {
     let results: FunctionBuild[] = [];
@@ -133,7 +133,7 @@ async function watchLoop(manifest: Manifest, names: string[], opts: BuildCliOpti
     });
   });
   running = build(opts.force).then(async (results) => {
-    if (results.length > 0 && results.every((r) => !r.compiled)) await (await import("../lib/builder.js")).warmUp(current);
+    if (results.length > 0 && results.every((r) => !r.compiled)) await (await import("../build/builder.js")).warmUp(current);
   });
   return new Promise<never>(() => {});
 }

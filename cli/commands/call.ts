@@ -7,10 +7,10 @@ import path from "node:path";
 import { Command } from "commander";
 import { DEFAULTS } from "../../runtime-sim/defaults.js";
 import type { Capability, CallResult } from "../../runtime-sim/options.js";
-import { CliError, Reported } from "../lib/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../lib/options.js";
-import { duration, type Output } from "../lib/print.js";
-import { action } from "../lib/program.js";
+import { CliError, Reported } from "../shared/errors.js";
+import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { duration, type Output } from "../shared/print.js";
+import { action } from "../program.js";
 
 interface CallCliOptions {
   json?: boolean;
@@ -68,14 +68,14 @@ Examples:
     .action(
       action<CallCliOptions>(async ([targetArg, args], opts, out) => {
         if (opts.url !== undefined) {
-          const { remoteCall } = await import("../lib/remote-call.js");
+          const { remoteCall } = await import("../remote/call.js");
           return remoteCall(String(targetArg), (args as string[]) ?? [], opts, out);
         }
         const target = await resolveTarget(String(targetArg), opts, out);
         const { createRuntime } = await import("../../runtime-sim/runtime.js");
         const { MemoryStore } = await import("../../runtime-sim/store/memory-store.js");
         const store = new MemoryStore();
-        if (opts.store) await (await import("../lib/seed.js")).loadSeed(opts.store, store);
+        if (opts.store) await (await import("../project/seed.js")).loadSeed(opts.store, store);
         const rt = createRuntime({ store });
         const info = await rt.load(target.name, target.wasm, {
           capabilities: target.capabilities,
@@ -109,10 +109,10 @@ async function resolveTarget(arg: string, opts: CallCliOptions, out: Output): Pr
       grantHint: "pass --capabilities",
     };
   }
-  const { loadManifest, selectFunctions } = await import("../lib/manifest.js");
+  const { loadManifest, selectFunctions } = await import("../project/manifest.js");
   const manifest = loadManifest();
   const [fn] = selectFunctions(manifest, [arg]);
-  const { ensureBuilt } = await import("../lib/ensure-built.js");
+  const { ensureBuilt } = await import("../build/ensure-built.js");
   await ensureBuilt(manifest, [fn], out);
   return {
     name: fn.name,

@@ -2,9 +2,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
-import { CliError, Reported } from "../lib/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../lib/options.js";
-import { action } from "../lib/program.js";
+import { CliError, Reported } from "../shared/errors.js";
+import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { action } from "../program.js";
 import type { Capability } from "../../runtime-sim/options.js";
 
 /** Relative when inside the working folder, absolute otherwise. */
@@ -45,7 +45,7 @@ Examples:
         const bytes = await readFile(target).catch(() => {
           throw new CliError("ERR_FILE", `cannot read ${target}`, "check the path; build the module first if it does not exist yet");
         });
-        const { analyzeModule } = await import("../lib/report.js");
+        const { analyzeModule } = await import("../build/report.js");
         const name = opts.name ?? path.basename(target).replace(/\.wasm$/i, "");
         const report = await analyzeModule(new Uint8Array(bytes), {
           name,
@@ -59,7 +59,7 @@ Examples:
         if (out.json) {
           out.emit({ file: target, ...report });
         } else {
-          const { reportLines } = await import("../lib/report-text.js");
+          const { reportLines } = await import("../build/report-text.js");
           for (const line of reportLines(report, { title: shortPath(target), detail: `as '${name}'` }, out)) out.line(line);
         }
         if (!report.ok) throw new Reported(1);

@@ -7,11 +7,11 @@ import { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
 import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
 import type { FunctionInfo } from "../../runtime-sim/options.js";
-import { CliError } from "../lib/errors.js";
-import type { FunctionSpec } from "../lib/manifest.js";
-import { duration, size, type Output } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { displayUrl, targetUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { CliError } from "../shared/errors.js";
+import type { FunctionSpec } from "../project/manifest.js";
+import { duration, size, type Output } from "../shared/print.js";
+import { action } from "../program.js";
+import { displayUrl, targetUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 interface DeployOptions extends RemoteOptions {
   replace?: boolean;
@@ -52,10 +52,10 @@ Examples:
     )
     .action(
       action<DeployOptions>(async ([names], opts, out) => {
-        const { loadManifest, selectFunctions } = await import("../lib/manifest.js");
+        const { loadManifest, selectFunctions } = await import("../project/manifest.js");
         const manifest = loadManifest();
         const fns = selectFunctions(manifest, (names as string[]) ?? []);
-        const { ensureBuilt } = await import("../lib/ensure-built.js");
+        const { ensureBuilt } = await import("../build/ensure-built.js");
         // Connect first, so a wrong URL or a server without functions is reported before a build.
         const results = await withServer(opts, async (client, url) => {
           await ensureBuilt(manifest, fns, out);

@@ -5,12 +5,12 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { FerriteClient } from "../../server/client.js";
 import type { CallResult } from "../../runtime-sim/options.js";
-import type { DevEvent } from "../lib/dev-session.js";
-import { CliError } from "../lib/errors.js";
-import { loadManifest } from "../lib/manifest.js";
-import { duration, type Output } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { displayUrl, withUrl, type RemoteOptions } from "../lib/remote.js";
+import type { DevEvent } from "../remote/dev-session.js";
+import { CliError } from "../shared/errors.js";
+import { loadManifest } from "../project/manifest.js";
+import { duration, type Output } from "../shared/print.js";
+import { action } from "../program.js";
+import { displayUrl, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 interface DevOptions extends RemoteOptions {
   port?: number;
@@ -52,7 +52,7 @@ Examples:
         const calls = new CallPrinter(out);
         const { url, close } = opts.url ? { url: opts.url, close: async () => {} } : await ownServer(opts.port ?? 6379, out, calls);
         const client = await connect(url);
-        const { DevSession } = await import("../lib/dev-session.js");
+        const { DevSession } = await import("../remote/dev-session.js");
         const session = new DevSession(manifest, { names: names as string[], client, test: opts.test !== false, emit: (e) => print(e, out) });
         out.note(`${out.sym.info} ${opts.url ? "deploying to" : "serving on"} ${displayUrl(url)}`);
         await session.start();

@@ -1,8 +1,8 @@
 // `ferrite-wasm info <fn>`: one function's WASM.INFO (settings, module size and hash, counters).
 import { Command } from "commander";
-import { size } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { size } from "../shared/print.js";
+import { action } from "../program.js";
+import { withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 export function infoCommand(): Command {
   return withUrl(

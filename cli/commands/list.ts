@@ -1,9 +1,9 @@
 // `ferrite-wasm list`: the functions a server has loaded (WASM.LIST), with their settings (WASM.INFO).
 import { Command } from "commander";
 import type { FunctionInfo } from "../../runtime-sim/options.js";
-import { size } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { size } from "../shared/print.js";
+import { action } from "../program.js";
+import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 export function listCommand(): Command {
   return withUrl(new Command("list").description("list the functions loaded in a server (WASM.LIST)"))

@@ -1,9 +1,9 @@
 // `ferrite-wasm new <dir> [--template NAME]`: a project that builds and passes its tests as created.
 import path from "node:path";
 import { Command } from "commander";
-import { action } from "../lib/program.js";
-import { createProject } from "../lib/templates.js";
-import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../lib/template-table.js";
+import { action } from "../program.js";
+import { createProject } from "../scaffold/create.js";
+import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../scaffold/template-table.js";
 
 interface NewOptions {
   json?: boolean;
@@ -39,7 +39,7 @@ Examples:
       action<NewOptions>(async ([dir], opts, out) => {
         if (opts.list || dir === undefined) {
           if (!opts.list) {
-            const { CliError } = await import("../lib/errors.js");
+            const { CliError } = await import("../shared/errors.js");
             throw new CliError("ERR_USAGE", "missing the folder to create", "run `ferrite-wasm new <dir> [--template NAME]` (see --list for templates)");
           }
           if (out.json) out.emit({ templates: TEMPLATES });

@@ -1,7 +1,7 @@
 // `ferrite-wasm reload <fn>`: WASM.RELOAD, which re-reads the file a function was loaded from.
 import { Command } from "commander";
-import { action } from "../lib/program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { action } from "../program.js";
+import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 export function reloadCommand(): Command {
   return withUrl(

@@ -3,9 +3,9 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { ConfigInput } from "../../server/config/schema.js";
 import type { LogLevel } from "../../server/context.js";
-import { CliError } from "../lib/errors.js";
-import type { Output } from "../lib/print.js";
-import { action } from "../lib/program.js";
+import { CliError } from "../shared/errors.js";
+import type { Output } from "../shared/print.js";
+import { action } from "../program.js";
 
 interface ServeOptions {
   json?: boolean;

@@ -1,9 +1,9 @@
 // `ferrite-wasm stats [fn]`: WASM.STATS, for one function or every one plus totals.
 import { Command } from "commander";
 import type { FunctionStats } from "../../runtime-sim/options.js";
-import type { Output } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import type { Output } from "../shared/print.js";
+import { action } from "../program.js";
+import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 export function statsCommand(): Command {
   return withUrl(

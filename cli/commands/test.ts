@@ -1,10 +1,10 @@
 // `ferrite-wasm test`: rebuild what changed, then run the project's vitest tests on the simulator.
 // vitest and the runtime come from the toolkit, so a project needs nothing installed.
 import { Command } from "commander";
-import { CliError, Reported } from "../lib/errors.js";
-import { loadManifest } from "../lib/manifest.js";
-import { duration } from "../lib/print.js";
-import { action } from "../lib/program.js";
+import { CliError, Reported } from "../shared/errors.js";
+import { loadManifest } from "../project/manifest.js";
+import { duration } from "../shared/print.js";
+import { action } from "../program.js";
 
 interface TestCliOptions {
   json?: boolean;
@@ -32,10 +32,10 @@ Examples:
       action<TestCliOptions>(async ([filters], opts, out) => {
         const manifest = loadManifest();
         if (opts.build !== false) {
-          const { ensureBuilt } = await import("../lib/ensure-built.js");
+          const { ensureBuilt } = await import("../build/ensure-built.js");
           await ensureBuilt(manifest, manifest.functions, out);
         }
-        const { runTests } = await import("../lib/vitest.js");
+        const { runTests } = await import("../project/vitest.js");
         const summary = await runTests(manifest, { filters: filters as string[], quiet: out.json });
         if (out.json) out.emit(summary);
         else if (summary.files === 0) {

@@ -1,7 +1,7 @@
 // `ferrite-wasm unload <fn>`: WASM.UNLOAD.
 import { Command } from "commander";
-import { action } from "../lib/program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { action } from "../program.js";
+import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 export function unloadCommand(): Command {
   return withUrl(new Command("unload").description("remove a function from a server (WASM.UNLOAD)").argument("<function>", "the function's name"))

@@ -1,10 +1,10 @@
 // `ferrite-wasm update <fn> [--capabilities] [--memory] [--timeout]`: WASM.UPDATE, then WASM.INFO.
 import { Command } from "commander";
 import type { Capability } from "../../runtime-sim/options.js";
-import { CliError } from "../lib/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../lib/options.js";
-import { action } from "../lib/program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { CliError } from "../shared/errors.js";
+import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { action } from "../program.js";
+import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 interface UpdateOptions extends RemoteOptions {
   capabilities?: (Capability | "all")[];

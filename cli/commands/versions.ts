@@ -3,9 +3,9 @@
 import { Command } from "commander";
 import { FerriteReplyError, type FerriteClient } from "../../server/client.js";
 import type { VersionRecord } from "../../server/versions.js";
-import { size } from "../lib/print.js";
-import { action } from "../lib/program.js";
-import { withServer, withUrl, type RemoteOptions } from "../lib/remote.js";
+import { size } from "../shared/print.js";
+import { action } from "../program.js";
+import { withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
 
 type Listed = VersionRecord & { active: boolean };
 

@@ -4,7 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { analyzeModule } from "../../cli/lib/report.js";
+import { analyzeModule } from "../../cli/build/report.js";
 import { wat } from "../helpers/wat.js";
 import { echoWat } from "../helpers/runtime.js";
 import { cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";

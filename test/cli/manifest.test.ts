@@ -1,8 +1,8 @@
 // ferrite.toml: what a valid manifest gives, and how each mistake is reported (file, key, fix).
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { CliError } from "../../cli/lib/errors.js";
-import { parseManifest, selectFunctions } from "../../cli/lib/manifest.js";
+import { CliError } from "../../cli/shared/errors.js";
+import { parseManifest, selectFunctions } from "../../cli/project/manifest.js";
 
 const FILE = path.join("/project", "ferrite.toml");
 

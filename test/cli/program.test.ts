@@ -4,9 +4,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { colorEnabled } from "../../cli/lib/print.js";
-import { packageName } from "../../cli/lib/templates.js";
-import { TEMPLATES } from "../../cli/lib/template-table.js";
+import { colorEnabled } from "../../cli/shared/print.js";
+import { packageName } from "../../cli/scaffold/create.js";
+import { TEMPLATES } from "../../cli/scaffold/template-table.js";
 import { cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";
 
 const COMMANDS = ["new", "build", "check", "call", "test"];

@@ -6,7 +6,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TEMPLATES } from "../../cli/lib/template-table.js";
+import { TEMPLATES } from "../../cli/scaffold/template-table.js";
 import { HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
 import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";

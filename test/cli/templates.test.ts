@@ -5,8 +5,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cli, ensureCliBuilt, listFiles, ROOT, tempDir } from "./helpers/cli.js";
-import { templateFiles } from "../../cli/lib/templates.js";
-import { TEMPLATES } from "../../cli/lib/template-table.js";
+import { templateFiles } from "../../cli/scaffold/create.js";
+import { TEMPLATES } from "../../cli/scaffold/template-table.js";
 
 interface Case {
   template: string;

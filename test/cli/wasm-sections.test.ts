@@ -1,6 +1,6 @@
 // The sourceMappingURL rewrite that points build/<fn>.wasm at build/<fn>.wasm.map.
 import { expect, test } from "vitest";
-import { setSourceMappingUrl } from "../../cli/lib/wasm-sections.js";
+import { setSourceMappingUrl } from "../../cli/build/wasm-sections.js";
 import { echoWat } from "../helpers/runtime.js";
 
 const urls = (bytes: Uint8Array) =>

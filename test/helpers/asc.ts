@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compile, formatDiagnostic } from "../../cli/lib/asc.js";
+import { compile, formatDiagnostic } from "../../cli/build/asc.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = path.join(REPO, "test/fixtures");
@@ -118,7 +118,7 @@ async function cacheKey(abs: string, options: BuildOptions): Promise<string> {
   for (const name of (await readdir(sdk)).sort()) add(`sdk/${name}`, await readFile(path.join(sdk, name)));
   for (const rel of [
     "asconfig.json",
-    "cli/lib/asc.ts",
+    "cli/build/asc.ts",
     "node_modules/assemblyscript/package.json",
     "node_modules/json-as/package.json",
     "node_modules/binaryen/package.json",

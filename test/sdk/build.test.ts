@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../cli/lib/asc.js";
+import { compile } from "../../cli/build/asc.js";
 import { buildFixture, REPO } from "../helpers/asc.js";
 
 /** Release sizes (bytes) measured when asconfig.json was chosen, with room to spare. */

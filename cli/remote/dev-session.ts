@@ -6,9 +6,9 @@ import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FerriteClient } from "../../server/client.js";
-import type { FunctionBuild } from "./builder.js";
-import type { TestSummary } from "./vitest.js";
-import { loadManifest, selectFunctions, type FunctionSpec, type Manifest } from "./manifest.js";
+import type { FunctionBuild } from "../build/builder.js";
+import type { TestSummary } from "../project/vitest.js";
+import { loadManifest, selectFunctions, type FunctionSpec, type Manifest } from "../project/manifest.js";
 
 /** Everything the session reports, for text or JSON-lines output. */
 export type DevEvent =
@@ -42,7 +42,7 @@ export class DevSession {
 
   /** Watches first (an edit during the first build is not missed), then builds and deploys everything. */
   async start(): Promise<void> {
-    const { watchProject } = await import("./watch.js");
+    const { watchProject } = await import("../build/watch.js");
     this.#watcher = watchProject(this.#manifest.root, this.#manifest.outDir, (files) => {
       const savedAt = savedTime(this.#manifest.root, files);
       void this.#enqueue(() => this.#changed(files, savedAt));
@@ -81,7 +81,7 @@ export class DevSession {
   }
 
   async #cycle(fns: FunctionSpec[], o: { deployAll: boolean; savedAt: number | null; tests: string[] }): Promise<void> {
-    const { buildFunctions, diagnosticLines } = await import("./builder.js");
+    const { buildFunctions, diagnosticLines } = await import("../build/builder.js");
     const results: FunctionBuild[] = fns.length > 0 ? await buildFunctions(this.#manifest, fns) : [];
     const deployed: string[] = [];
     for (const r of results) {

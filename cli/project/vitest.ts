@@ -5,8 +5,8 @@
 import path from "node:path";
 import type { Reporter, TestCase, TestModule, Vitest } from "vitest/node";
 import type { Manifest } from "./manifest.js";
-import { colorEnabled } from "./print.js";
-import { toolkitExport } from "./toolkit.js";
+import { colorEnabled } from "../shared/print.js";
+import { toolkitExport } from "../shared/toolkit.js";
 
 export interface TestRunOptions {
   /** Test file filters, as `vitest run <filters>` takes them. */

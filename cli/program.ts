@@ -1,9 +1,10 @@
 // The commander program: name, version, shared flags, and one error path for every command.
-// Commands are defined in cli/commands/, one file each, and listed in cli/index.ts.
+// Commands are defined in cli/commands/, one file each, and listed in cli/index.ts; what they
+// use lives by concern in cli/build, cli/project, cli/scaffold, cli/remote and cli/shared.
 import { Command, CommanderError } from "commander";
-import { CliError, Reported } from "./errors.js";
-import { createOutput, type Output } from "./print.js";
-import { toolkitVersion } from "./toolkit.js";
+import { CliError, Reported } from "./shared/errors.js";
+import { createOutput, type Output } from "./shared/print.js";
+import { toolkitVersion } from "./shared/toolkit.js";
 
 /** A command's file exports a factory; the program adds the shared flags and error handling. */
 export type CommandFactory = () => Command;

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { compile, formatDiagnostic, type Diagnostic } from "./asc.js";
-import type { FunctionSpec, Manifest } from "./manifest.js";
+import type { FunctionSpec, Manifest } from "../project/manifest.js";
 import { analyzeModule, type AbiReport } from "./report.js";
 import { hashInputs, isFresh, optionsKey, readStamps, sha256, writeStamp } from "./stamp.js";
 import { setSourceMappingUrl } from "./wasm-sections.js";

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { toolkitRoot, toolkitVersion } from "./toolkit.js";
+import { toolkitRoot, toolkitVersion } from "../shared/toolkit.js";
 
 export const STAMP_FILE = ".ferrite-build.json";
 

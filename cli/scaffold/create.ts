@@ -4,9 +4,9 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CliError } from "./errors.js";
+import { CliError } from "../shared/errors.js";
 import { findTemplate, TEMPLATES } from "./template-table.js";
-import { templatesDir, toolkitRoot } from "./toolkit.js";
+import { templatesDir, toolkitRoot } from "../shared/toolkit.js";
 
 /** Stored name in the template -> name in the project. */
 const RENAME: Record<string, string> = { _gitignore: ".gitignore" };

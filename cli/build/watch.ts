@@ -3,7 +3,7 @@
 // are ignored, so writing build/ never triggers another build.
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import { MANIFEST_FILE } from "./manifest.js";
+import { MANIFEST_FILE } from "../project/manifest.js";
 
 export interface Watcher {
   close(): void;

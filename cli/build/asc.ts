@@ -1,11 +1,10 @@
 // Compiles AssemblyScript guests in-process with the asc API, using the toolkit's own
 // asconfig.json and SDK. Output and diagnostics are captured, never printed.
-import { readFileSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import { toolkitRoot } from "../shared/toolkit.js";
 
 /** Optimization override: "speed" -O3, "size" -Oz, "none" -O0. Default: the target's (release -O3). */
 export type Optimize = "speed" | "size" | "none";
@@ -67,25 +66,6 @@ const OPTIMIZE: Record<Optimize, string[]> = {
   size: ["--optimizeLevel", "1", "--shrinkLevel", "2"],
   none: ["--optimizeLevel", "0", "--shrinkLevel", "0"],
 };
-
-let packageRoot: string | undefined;
-
-/** The ferrite-wasm package folder (holds asconfig.json and sdk/), found from this file. */
-export function toolkitRoot(): string {
-  if (packageRoot) return packageRoot;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string };
-      if (pkg.name === "ferrite-wasm") return (packageRoot = dir);
-    } catch {
-      // no package.json here: keep climbing
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("ferrite-wasm: cannot find its own package.json above " + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
 
 /** The node_modules folder json-as is installed in, so imports the json-as transform adds resolve. */
 function jsonAsModules(root: string): string {

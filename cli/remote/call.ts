@@ -1,8 +1,8 @@
 // `ferrite-wasm call --url <url> <fn> [args...]`: one WASM.CALL (or CALLREAD) on a server. Same
 // output as a local call: the reply on stdout, the outcome on stderr, exit code 1 when it fails.
-import { CliError, Reported } from "./errors.js";
-import { duration, type Output } from "./print.js";
-import { displayUrl, withServer, type RemoteOptions } from "./remote.js";
+import { CliError, Reported } from "../shared/errors.js";
+import { duration, type Output } from "../shared/print.js";
+import { displayUrl, withServer, type RemoteOptions } from "./connect.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

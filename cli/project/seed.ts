@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { MemoryStore } from "../../runtime-sim/store/memory-store.js";
-import { CliError } from "./errors.js";
+import { CliError } from "../shared/errors.js";
 
 export async function loadSeed(file: string, store: MemoryStore): Promise<number> {
   const where = path.resolve(file);

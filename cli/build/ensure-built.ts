@@ -2,9 +2,9 @@
 // stop with the build's own report when one fails (a test run on a stale module would mislead).
 import path from "node:path";
 import { buildFunctions, diagnosticLines } from "./builder.js";
-import { CliError } from "./errors.js";
-import type { FunctionSpec, Manifest } from "./manifest.js";
-import { duration, type Output } from "./print.js";
+import { CliError } from "../shared/errors.js";
+import type { FunctionSpec, Manifest } from "../project/manifest.js";
+import { duration, type Output } from "../shared/print.js";
 import { problemLines } from "./report-text.js";
 
 export async function ensureBuilt(manifest: Manifest, fns: readonly FunctionSpec[], out: Output): Promise<void> {

@@ -1,6 +1,6 @@
 // The ABI report as terminal lines, shared by `build` and `check`.
 import type { AbiReport, Problem } from "./report.js";
-import { size, type Output } from "./print.js";
+import { size, type Output } from "../shared/print.js";
 
 export interface Heading {
   /** What the report is about: a function name or a file. */

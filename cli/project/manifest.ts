@@ -9,7 +9,7 @@ import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
 import { DEFAULTS, FUNCTION_NAME } from "../../runtime-sim/defaults.js";
 import { parseMemoryLimit } from "../../runtime-sim/limits/memory.js";
 import type { Capability } from "../../runtime-sim/options.js";
-import { CliError } from "./errors.js";
+import { CliError } from "../shared/errors.js";
 
 export const MANIFEST_FILE = "ferrite.toml";
 

@@ -2,7 +2,7 @@
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
 import type { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
-import { CliError } from "./errors.js";
+import { CliError } from "../shared/errors.js";
 
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
 
