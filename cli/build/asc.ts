@@ -5,12 +5,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import asc from "assemblyscript/asc";
 import { toolkitRoot } from "../shared/toolkit.js";
+import type { Diagnostic, DiagnosticCategory } from "./diagnostics.js";
 
 /** Optimization override: "speed" -O3, "size" -Oz, "none" -O0. Default: the target's (release -O3). */
 export type Optimize = "speed" | "size" | "none";
 /** AssemblyScript runtime: asconfig.json picks "stub"; "incremental" reclaims garbage within a call. */
 export type AscRuntime = "stub" | "minimal" | "incremental";
-export type DiagnosticCategory = "error" | "warning";
 
 export interface CompileOptions {
   /** The guest's entry file (AssemblyScript), absolute or relative to cwd. */
@@ -29,20 +29,6 @@ export interface CompileOptions {
   outName?: string;
   /** Project directory: relative paths and node_modules resolve from here. Default: process.cwd(). */
   cwd?: string;
-}
-
-/** One compiler message, positioned in the AssemblyScript source. */
-export interface Diagnostic {
-  /** Source path as the compiler names it: relative to cwd, or ~lib/... for libraries. "" when none. */
-  file: string;
-  /** 1-based; 0 when the message has no position. */
-  line: number;
-  /** 1-based; 0 when the message has no position. */
-  column: number;
-  message: string;
-  category: DiagnosticCategory;
-  /** AssemblyScript diagnostic code (e.g. 2304); 0 for failures outside the compiler proper. */
-  code: number;
 }
 
 export interface CompileResult {
@@ -219,11 +205,4 @@ function position(text: string, offset: number): { line: number; column: number 
     }
   }
   return { line, column: offset - lineStart + 1 };
-}
-
-/** One line per diagnostic: "file:line:column - error TS2304: message" (AS codes below 1000). */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.file ? `${d.file}:${d.line}:${d.column} - ` : "";
-  const code = d.code ? ` ${d.code < 1000 ? "AS" : "TS"}${d.code}` : "";
-  return `${where}${d.category}${code}: ${d.message}`;
 }

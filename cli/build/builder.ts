@@ -1,10 +1,11 @@
-// Builds a project's functions: compile with asc in-process, write build/<name>.wasm and its
-// source map, stamp what it was built from, and check the module against ABI v1 and the
-// manifest's grants. Used by `build`, and by `test` and `call` to rebuild what is stale.
+// Builds a project's functions: compile with the function's language (languages.ts), write
+// build/<name>.wasm and its source map, stamp what it was built from, and check the module against
+// ABI v1 and the manifest's grants. Used by `build`, and by `test` and `call` to rebuild what is stale.
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { compile, formatDiagnostic, type Diagnostic } from "./asc.js";
+import { formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { languageOf, LANGUAGES, type LanguageBuilder } from "./languages.js";
 import type { FunctionSpec, Manifest } from "../project/manifest.js";
 import { analyzeModule, type AbiReport } from "./report.js";
 import { hashInputs, isFresh, optionsKey, readStamps, sha256, writeStamp } from "./stamp.js";
@@ -36,14 +37,21 @@ export interface FunctionBuild {
 /** Builds one function (or reuses its module when nothing changed) and reports on it. */
 export async function buildFunction(manifest: Manifest, fn: FunctionSpec, options: BuildOptions = {}): Promise<FunctionBuild> {
   const debug = options.debug === true;
-  const key = optionsKey(fn.source, debug, manifest.optimize);
   const mapPath = `${fn.wasmPath}.map`;
   const base = { name: fn.name, source: fn.source, wasmPath: fn.wasmPath, mapPath };
-  if (!existsSync(fn.sourcePath)) {
-    const message = `${fn.source} does not exist; create it, or correct functions.${fn.name}.source in ${path.basename(manifest.path)}`;
+  const failed = (message: string): FunctionBuild => {
     const diagnostic: Diagnostic = { file: "", line: 0, column: 0, category: "error", code: 0, message };
     return { ...base, ok: false, compiled: false, durationMs: 0, diagnostics: [diagnostic], report: null };
+  };
+  const language = languageOf(fn);
+  if (!language) {
+    return failed(`no language builds ${fn.source}; functions.${fn.name}.source in ${path.basename(manifest.path)} must name a source of ${LANGUAGES.map((l) => l.name).join(", ")} (e.g. assembly/${fn.name}.ts)`);
   }
+  if (!existsSync(fn.sourcePath)) {
+    return failed(`${fn.source} does not exist; create it, or correct functions.${fn.name}.source in ${path.basename(manifest.path)}`);
+  }
+  const builder: LanguageBuilder = await language.load();
+  const key = optionsKey(builder.fingerprint(), fn.source, debug, manifest.optimize);
   const stamps = await readStamps(manifest.outDir);
 
   let wasm: Uint8Array;
@@ -53,25 +61,18 @@ export async function buildFunction(manifest: Manifest, fn: FunctionSpec, option
   if (!options.force && (await isFresh(stamps[fn.name], manifest.root, key, fn.wasmPath))) {
     wasm = new Uint8Array(await readFile(fn.wasmPath));
   } else {
-    const result = await compile({
-      entry: fn.sourcePath,
-      cwd: manifest.root,
-      debug,
-      optimize: debug ? undefined : manifest.optimize,
-      sourceMap: true,
-    });
+    const result = await builder.compile({ fn, manifest, debug });
     diagnostics = result.diagnostics;
     durationMs = result.durationMs;
     if (!result.ok || !result.wasm) {
       return { ...base, ok: false, compiled: true, durationMs, diagnostics, report: null };
     }
-    wasm = setSourceMappingUrl(result.wasm, `./${path.basename(mapPath)}`);
+    const map = result.sourceMap ?? "";
+    wasm = map ? setSourceMappingUrl(result.wasm, `./${path.basename(mapPath)}`) : result.wasm;
     await mkdir(manifest.outDir, { recursive: true });
     await writeFile(fn.wasmPath, wasm);
-    const map = result.sourceMap ?? "";
     if (map) await writeFile(mapPath, map);
-    const sources = map ? (JSON.parse(map) as { sources: string[] }).sources : [fn.source];
-    await writeStamp(manifest.outDir, fn.name, { options: key, inputs: await hashInputs(manifest.root, sources), wasm: sha256(wasm) });
+    await writeStamp(manifest.outDir, fn.name, { options: key, inputs: await hashInputs(manifest.root, result.inputs), wasm: sha256(wasm) });
     compiled = true;
   }
 
@@ -102,13 +103,14 @@ export async function buildFunctions(
 }
 
 /**
- * Compiles the first function and throws the result away. The compiler is several times slower
- * on its first build in a process (its WebAssembly is not optimized yet), so `--watch` runs this
- * when its first build reused every module: the first edit then rebuilds at warm speed.
+ * Makes the next compile fast: some compilers (asc) are several times slower on their first build
+ * in a process, so `--watch` and `dev` run this when their first build reused every module.
  */
 export async function warmUp(manifest: Manifest): Promise<void> {
-  const fn = manifest.functions.find((f) => existsSync(f.sourcePath));
-  if (fn) await compile({ entry: fn.sourcePath, cwd: manifest.root, optimize: manifest.optimize, sourceMap: false });
+  const fn = manifest.functions.find((f) => existsSync(f.sourcePath) && languageOf(f));
+  if (!fn) return;
+  const builder = await languageOf(fn)!.load();
+  await builder.warmUp?.({ fn, manifest, debug: false });
 }
 
 /** "assembly/validate.ts:3:10 - error TS2304: Cannot find name 'x'." for each diagnostic. */

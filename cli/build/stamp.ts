@@ -1,11 +1,9 @@
 // Build stamps: what each module in build/ was compiled from, so `test` and `call` rebuild only
 // when a source changed, and `build` can say "up to date". The inputs are the project files the
-// compiler read (taken from the source map) plus a fingerprint of the toolkit and the options.
+// compiler read (the language's builder lists them) plus its fingerprint and the options.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { toolkitRoot, toolkitVersion } from "../shared/toolkit.js";
 
 export const STAMP_FILE = ".ferrite-build.json";
 
@@ -22,25 +20,9 @@ export type Stamps = Record<string, Stamp>;
 
 export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
-let fingerprint: string | undefined;
-
-/** Changes whenever the SDK, asconfig.json, the transform or the toolkit's version changes. */
-export function toolkitFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  const root = toolkitRoot();
-  const hash = createHash("sha256").update(toolkitVersion());
-  for (const file of ["asconfig.json", ...readdirSync(path.join(root, "sdk")).filter((f) => /\.(ts|mjs)$/.test(f)).sort().map((f) => `sdk/${f}`)]) {
-    try {
-      hash.update(file).update(readFileSync(path.join(root, file)));
-    } catch {
-      // a folder or an unreadable file: not an input
-    }
-  }
-  return (fingerprint = hash.digest("hex"));
-}
-
-export function optionsKey(source: string, debug: boolean, optimize: string): string {
-  return sha256(JSON.stringify([toolkitFingerprint(), source, debug, optimize]));
+/** Everything besides the inputs that decides the module: the language's fingerprint and the options. */
+export function optionsKey(fingerprint: string, source: string, debug: boolean, optimize: string): string {
+  return sha256(JSON.stringify([fingerprint, source, debug, optimize]));
 }
 
 export async function readStamps(outDir: string): Promise<Stamps> {
@@ -58,11 +40,10 @@ export async function writeStamp(outDir: string, name: string, stamp: Stamp): Pr
   await writeFile(path.join(outDir, STAMP_FILE), JSON.stringify(stamps, null, 2) + "\n");
 }
 
-/** Hashes the project files a source map lists (standard library and SDK files are covered by the fingerprint). */
+/** Hashes project files (relative to root); a missing one hashes as empty. */
 export async function hashInputs(root: string, sources: readonly string[]): Promise<Record<string, string>> {
   const inputs: Record<string, string> = {};
   for (const source of sources) {
-    if (source.startsWith("~lib/")) continue;
     inputs[source] = sha256(await readFile(path.resolve(root, source)).catch(() => new Uint8Array()));
   }
   return inputs;

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compile, formatDiagnostic } from "../../cli/build/asc.js";
+import { compile } from "../../cli/build/asc.js";
+import { formatDiagnostic } from "../../cli/build/diagnostics.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = path.join(REPO, "test/fixtures");
