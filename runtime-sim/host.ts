@@ -9,3 +9,9 @@ export { keyId, keyBytes, toBytes } from "./store/store.js";
 export { WorkerBridge, BridgeError, WORKER_PROTOCOL } from "./worker-bridge.js";
 export type { BridgeAnswer } from "./worker-bridge.js";
 export { HttpBridge } from "./http/bridge.js";
+// For the CLI's module report (`ferrite-wasm check`/`build`): the runtime's own checks, so its
+// messages match the server's, and which capability each host import needs.
+export { prepareModule } from "./module.js";
+export type { PreparedModule } from "./module.js";
+export { HOST_BY_NAME } from "./abi/host-table.js";
+export { WASM_PAGE } from "./limits/memory.js";

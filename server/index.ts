@@ -7,3 +7,4 @@ export type { LoadConfigOptions } from "./config/load.js";
 export { DEFAULT_CONFIG, configSchema } from "./config/schema.js";
 export type { ConfigInput, FerriteConfig, ServerConfig, WasmConfig } from "./config/schema.js";
 export { COMMANDS, FLAGS, checkFlag } from "./commands/index.js";
+export type { VersionRecord } from "./versions.js";

@@ -2,12 +2,8 @@
 // runs, and the capabilities its imports need against those granted. The checks are the
 // runtime's own (prepareModule, then a real load), so every message matches the server's.
 import { gzipSync } from "node:zlib";
-import { createRuntime } from "../../runtime-sim/runtime.js";
-import { prepareModule } from "../../runtime-sim/module.js";
-import { HOST_BY_NAME } from "../../runtime-sim/abi/host-table.js";
-import { CAPABILITIES, parseCapabilities } from "../../runtime-sim/capabilities.js";
-import { WASM_PAGE } from "../../runtime-sim/limits/memory.js";
-import type { Capability } from "../../runtime-sim/options.js";
+import { CAPABILITIES, createRuntime, parseCapabilities, type Capability } from "../../runtime-sim/index.js";
+import { HOST_BY_NAME, prepareModule, WASM_PAGE } from "../../runtime-sim/host.js";
 
 export interface Problem {
   level: "error" | "warning";

@@ -5,23 +5,15 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
-import { DEFAULTS } from "../../runtime-sim/defaults.js";
-import type { Capability, CallResult } from "../../runtime-sim/options.js";
+import { DEFAULTS, type Capability, type CallResult } from "../../runtime-sim/index.js";
 import { CliError, Reported } from "../shared/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { withOptions, type SharedOptions } from "../shared/options.js";
 import { duration, type Output } from "../shared/print.js";
 import { action } from "../program.js";
 
-interface CallCliOptions {
-  json?: boolean;
+interface CallCliOptions extends SharedOptions {
   store?: string;
-  capabilities?: (Capability | "all")[];
-  memory?: string;
-  timeout?: number;
-  readOnly?: boolean;
-  entry?: string;
   name?: string;
-  url?: string;
 }
 
 /** What to load: a module file, or a function of the project (built first when stale). */
@@ -40,18 +32,19 @@ interface Target {
 /** WASM.LOAD's default grant (the specification's [wasm] capabilities.default). */
 
 export function callCommand(): Command {
-  return new Command("call")
+  const cmd = new Command("call")
     .description("run one WASM.CALL on the local simulator, or on a server with --url")
     .argument("<target>", "a .wasm file, or the name of a function in ferrite.toml (built first if needed)")
     .argument("[args...]", "the call's arguments, as WASM.CALL takes them")
-    .option("--store <seed.json>", "start with these keys: a JSON object (non-string values are stored as JSON)")
-    .option("--capabilities <list>", "grant these, e.g. read,write (default: ferrite.toml's, or read,log for a file)", capabilityList)
-    .option("--memory <size>", "memory limit, e.g. 10MB (default: ferrite.toml's, or 10MB)", memoryLimit)
-    .option("--timeout <ms>", "timeout in milliseconds (default: ferrite.toml's, or 1000)", timeoutMs)
-    .option("--read-only", "call as WASM.CALLREAD: any write fails the call")
-    .option("--entry <export>", "the export to run, when it is not named like the function")
-    .option("--name <name>", "for a .wasm file: the function name to load it under (default: the file name)")
-    .option("--url <url>", "call the function loaded in this server instead (redis://[user:pass@]host:port or rediss://)")
+    .option("--store <seed.json>", "start with these keys: a JSON object (non-string values are stored as JSON)");
+  withOptions(cmd, {
+    capabilities: "grant these, e.g. read,write (default: ferrite.toml's, or read,log for a file)",
+    memory: "memory limit, e.g. 10MB (default: ferrite.toml's, or 10MB)",
+    timeout: "timeout in milliseconds (default: ferrite.toml's, or 1000)",
+    readOnly: true,
+    entry: true,
+  }).option("--name <name>", "for a .wasm file: the function name to load it under (default: the file name)");
+  return withOptions(cmd, { url: "call the function loaded in this server instead (redis://[user:pass@]host:port or rediss://)" })
     .addHelpText(
       "after",
       `
@@ -72,8 +65,7 @@ Examples:
           return remoteCall(String(targetArg), (args as string[]) ?? [], opts, out);
         }
         const target = await resolveTarget(String(targetArg), opts, out);
-        const { createRuntime } = await import("../../runtime-sim/runtime.js");
-        const { MemoryStore } = await import("../../runtime-sim/store/memory-store.js");
+        const { createRuntime, MemoryStore } = await import("../../runtime-sim/index.js");
         const store = new MemoryStore();
         if (opts.store) await (await import("../project/seed.js")).loadSeed(opts.store, store);
         const rt = createRuntime({ store });

@@ -3,9 +3,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
 import { CliError, Reported } from "../shared/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { withOptions, type SharedOptions } from "../shared/options.js";
 import { action } from "../program.js";
-import type { Capability } from "../../runtime-sim/options.js";
 
 /** Relative when inside the working folder, absolute otherwise. */
 function shortPath(file: string): string {
@@ -13,24 +12,21 @@ function shortPath(file: string): string {
   return rel && !rel.startsWith("..") ? rel : file;
 }
 
-interface CheckOptions {
-  json?: boolean;
+interface CheckOptions extends SharedOptions {
   name?: string;
-  entry?: string;
-  capabilities?: (Capability | "all")[];
-  memory?: string;
-  timeout?: number;
 }
 
 export function checkCommand(): Command {
-  return new Command("check")
+  const cmd = new Command("check")
     .description("check any .wasm module against ABI v1 (from any language)")
     .argument("<file>", "the module (.wasm), built by any compiler")
-    .option("--name <name>", "the function name it would be loaded under (picks the entry); default: the file name")
-    .option("--entry <export>", "the export to run, when it is not named like the function")
-    .option("--capabilities <list>", "capabilities it would be granted, e.g. read,write: warns on unused, fails on missing", capabilityList)
-    .option("--memory <size>", "memory limit it would run under, e.g. 10MB", memoryLimit)
-    .option("--timeout <ms>", "timeout it would run under, in milliseconds", timeoutMs)
+    .option("--name <name>", "the function name it would be loaded under (picks the entry); default: the file name");
+  return withOptions(cmd, {
+    entry: true,
+    capabilities: "capabilities it would be granted, e.g. read,write: warns on unused, fails on missing",
+    memory: "memory limit it would run under, e.g. 10MB",
+    timeout: "timeout it would run under, in milliseconds",
+  })
     .addHelpText(
       "after",
       `

@@ -5,13 +5,13 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
-import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
-import type { FunctionInfo } from "../../runtime-sim/options.js";
+import { CAPABILITIES, type FunctionInfo } from "../../runtime-sim/index.js";
 import { CliError } from "../shared/errors.js";
 import type { FunctionSpec } from "../project/manifest.js";
 import { duration, size, type Output } from "../shared/print.js";
 import { action } from "../program.js";
-import { displayUrl, targetUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, targetUrl, withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 interface DeployOptions extends RemoteOptions {
   replace?: boolean;
@@ -33,11 +33,12 @@ interface Deployed {
 }
 
 export function deployCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("deploy")
       .description("build if needed, then load the project's functions into a server (WASM.LOADB)")
       .argument("[functions...]", "the functions of ferrite.toml to deploy (default: all)")
       .option("--replace", "replace functions already loaded under the same names"),
+    { url: true },
   )
     .addHelpText(
       "after",

@@ -2,38 +2,31 @@
 // project's functions, then on every save rebuilds, hot-swaps with WASM.LOADB ... REPLACE and runs
 // the affected tests. Shows each call's result, duration and logs as they happen (own server), or
 // per-function call counts (attached server). Runs until Ctrl-C.
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
-import type { CallResult } from "../../runtime-sim/options.js";
+import type { CallResult } from "../../runtime-sim/index.js";
 import type { DevEvent } from "../remote/dev-session.js";
 import { CliError } from "../shared/errors.js";
 import { loadManifest } from "../project/manifest.js";
 import { duration, type Output } from "../shared/print.js";
 import { action } from "../program.js";
-import { displayUrl, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl } from "../remote/connect.js";
+import { withOptions, type SharedOptions } from "../shared/options.js";
 
-interface DevOptions extends RemoteOptions {
-  port?: number;
+interface DevOptions extends SharedOptions {
   test?: boolean;
 }
 
 /** More calls than this in a second are summed up instead of printed one by one. */
 const CALL_LINES_PER_SECOND = 10;
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port; use 0-65535 (0 picks a free one).`);
-  return n;
-}
-
 export function devCommand(): Command {
-  return withUrl(
-    new Command("dev")
-      .description("build, deploy and hot-swap functions on every save, with their calls and logs")
-      .argument("[functions...]", "functions to develop (default: all in ferrite.toml)")
-      .option("-p, --port <port>", "port of the server dev starts (default 6379; 0 picks a free one)", port)
-      .option("--no-test", "do not run the affected tests after each swap"),
-  )
+  const cmd = new Command("dev")
+    .description("build, deploy and hot-swap functions on every save, with their calls and logs")
+    .argument("[functions...]", "functions to develop (default: all in ferrite.toml)");
+  return withOptions(withOptions(cmd, { port: "port of the server dev starts (default 6379; 0 picks a free one)" }).option("--no-test", "do not run the affected tests after each swap"), {
+    url: true,
+  })
     .addHelpText(
       "after",
       `
@@ -71,7 +64,7 @@ Examples:
 }
 
 async function ownServer(port: number, out: Output, calls: CallPrinter) {
-  const { startServer } = await import("../../server/server.js");
+  const { startServer } = await import("../../server/index.js");
   try {
     const server = await startServer({
       config: { server: { port } },

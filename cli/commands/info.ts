@@ -2,11 +2,13 @@
 import { Command } from "commander";
 import { size } from "../shared/print.js";
 import { action } from "../program.js";
-import { withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 export function infoCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("info").description("show a loaded function's settings and module (WASM.INFO)").argument("<function>", "the function's name"),
+    { url: true },
   )
     .addHelpText("after", "\nExamples:\n  $ ferrite-wasm info validate\n  $ ferrite-wasm info validate --json")
     .action(

@@ -1,12 +1,13 @@
 // `ferrite-wasm list`: the functions a server has loaded (WASM.LIST), with their settings (WASM.INFO).
 import { Command } from "commander";
-import type { FunctionInfo } from "../../runtime-sim/options.js";
+import type { FunctionInfo } from "../../runtime-sim/index.js";
 import { size } from "../shared/print.js";
 import { action } from "../program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 export function listCommand(): Command {
-  return withUrl(new Command("list").description("list the functions loaded in a server (WASM.LIST)"))
+  return withOptions(new Command("list").description("list the functions loaded in a server (WASM.LIST)"), { url: true })
     .addHelpText("after", "\nExamples:\n  $ ferrite-wasm list\n  $ ferrite-wasm list --url redis://127.0.0.1:6390 --json")
     .action(
       action<RemoteOptions>(async (_args, opts, out) => {

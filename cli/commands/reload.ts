@@ -1,13 +1,15 @@
 // `ferrite-wasm reload <fn>`: WASM.RELOAD, which re-reads the file a function was loaded from.
 import { Command } from "commander";
 import { action } from "../program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 export function reloadCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("reload")
       .description("re-read a function's module file on the server (WASM.RELOAD)")
       .argument("<function>", "the function's name (loaded with WASM.LOAD from plugins_dir)"),
+    { url: true },
   )
     .addHelpText(
       "after",

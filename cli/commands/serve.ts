@@ -1,8 +1,8 @@
 // `ferrite-wasm serve`: the RESP server that deploys go to, on the embedded defaults or a TOML file,
 // with flags winning over the file. Runs until SIGINT/SIGTERM, then closes connections and saves.
-import { Command, InvalidArgumentError } from "commander";
-import type { ConfigInput } from "../../server/config/schema.js";
-import type { LogLevel } from "../../server/context.js";
+import { Command } from "commander";
+import type { ConfigInput, LogLevel } from "../../server/index.js";
+import { withOptions } from "../shared/options.js";
 import { CliError } from "../shared/errors.js";
 import type { Output } from "../shared/print.js";
 import { action } from "../program.js";
@@ -19,17 +19,11 @@ interface ServeOptions {
   quiet?: boolean;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port; use 0-65535 (0 picks a free one).`);
-  return n;
-}
-
 export function serveCommand(): Command {
-  return new Command("serve")
+  const cmd = new Command("serve")
     .description("run a RESP server that loads and runs functions (WASM.* and the key commands)")
-    .option("-c, --config <file.toml>", "read [server] and [wasm] settings from this file (docs/config.md)")
-    .option("-p, --port <port>", "TCP port (default 6379; 0 picks a free one)", port)
+    .option("-c, --config <file.toml>", "read [server] and [wasm] settings from this file (docs/config.md)");
+  return withOptions(cmd, { port: true })
     .option("--bind <address>", "address to listen on (default 127.0.0.1)")
     .option("--store <memory|url>", "the keyspace: memory (default), or redis://host:port of a Redis-compatible server")
     .option("--plugins-dir <dir>", "where WASM.LOAD finds module files")
@@ -50,8 +44,7 @@ Examples:
     )
     .action(
       action<ServeOptions>(async (_args, opts, out) => {
-        const { loadConfig } = await import("../../server/config/load.js");
-        const { startServer } = await import("../../server/server.js");
+        const { loadConfig, startServer } = await import("../../server/index.js");
         const overrides: ConfigInput = {
           server: {
             port: opts.port,

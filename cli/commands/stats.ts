@@ -1,13 +1,15 @@
 // `ferrite-wasm stats [fn]`: WASM.STATS, for one function or every one plus totals.
 import { Command } from "commander";
-import type { FunctionStats } from "../../runtime-sim/options.js";
+import type { FunctionStats } from "../../runtime-sim/index.js";
 import type { Output } from "../shared/print.js";
 import { action } from "../program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 export function statsCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("stats").description("show call counters and durations (WASM.STATS)").argument("[function]", "one function (default: all, with totals)"),
+    { url: true },
   )
     .addHelpText("after", "\nExamples:\n  $ ferrite-wasm stats\n  $ ferrite-wasm stats validate --json")
     .action(

@@ -1,10 +1,11 @@
 // `ferrite-wasm unload <fn>`: WASM.UNLOAD.
 import { Command } from "commander";
 import { action } from "../program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 export function unloadCommand(): Command {
-  return withUrl(new Command("unload").description("remove a function from a server (WASM.UNLOAD)").argument("<function>", "the function's name"))
+  return withOptions(new Command("unload").description("remove a function from a server (WASM.UNLOAD)").argument("<function>", "the function's name"), { url: true })
     .addHelpText("after", "\nExample:\n  $ ferrite-wasm unload validate --url redis://127.0.0.1:6390")
     .action(
       action<RemoteOptions>(async ([name], opts, out) => {

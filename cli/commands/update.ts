@@ -1,25 +1,18 @@
 // `ferrite-wasm update <fn> [--capabilities] [--memory] [--timeout]`: WASM.UPDATE, then WASM.INFO.
 import { Command } from "commander";
-import type { Capability } from "../../runtime-sim/options.js";
 import { CliError } from "../shared/errors.js";
-import { capabilityList, memoryLimit, timeoutMs } from "../shared/options.js";
+import { withOptions, type SharedOptions } from "../shared/options.js";
 import { action } from "../program.js";
-import { displayUrl, withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { displayUrl, withServer } from "../remote/connect.js";
 
-interface UpdateOptions extends RemoteOptions {
-  capabilities?: (Capability | "all")[];
-  memory?: string;
-  timeout?: number;
-}
+type UpdateOptions = SharedOptions;
 
 export function updateCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("update")
       .description("change a loaded function's capabilities, memory limit or timeout (WASM.UPDATE)")
-      .argument("<function>", "the function's name")
-      .option("--capabilities <list>", 'grant exactly these, e.g. read,write ("" for none)', capabilityList)
-      .option("--memory <size>", "memory limit, e.g. 10MB", memoryLimit)
-      .option("--timeout <ms>", "timeout in milliseconds", timeoutMs),
+      .argument("<function>", "the function's name"),
+    { capabilities: 'grant exactly these, e.g. read,write ("" for none)', memory: true, timeout: true, url: true },
   )
     .addHelpText(
       "after",

@@ -2,10 +2,11 @@
 // server keeps per function (WASM.VERSIONS, WASM.ROLLBACK; docs/commands.md).
 import { Command } from "commander";
 import { FerriteReplyError, type FerriteClient } from "../../server/client.js";
-import type { VersionRecord } from "../../server/versions.js";
+import type { VersionRecord } from "../../server/index.js";
 import { size } from "../shared/print.js";
 import { action } from "../program.js";
-import { withServer, withUrl, type RemoteOptions } from "../remote/connect.js";
+import { withServer } from "../remote/connect.js";
+import { withOptions, type RemoteOptions } from "../shared/options.js";
 
 type Listed = VersionRecord & { active: boolean };
 
@@ -20,8 +21,9 @@ async function send(client: FerriteClient, command: string, args: string[]): Pro
 }
 
 export function versionsCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("versions").description("list a function's kept versions on the server (WASM.VERSIONS)").argument("<function>", "the function's name"),
+    { url: true },
   )
     .addHelpText("after", "\nThe server keeps the last 10 deploys of each function.\n\nExamples:\n  $ ferrite-wasm versions validate\n  $ ferrite-wasm versions validate --json")
     .action(
@@ -43,11 +45,12 @@ export function versionsCommand(): Command {
 }
 
 export function rollbackCommand(): Command {
-  return withUrl(
+  return withOptions(
     new Command("rollback")
       .description("switch a function back to a kept version, atomically (WASM.ROLLBACK)")
       .argument("<function>", "the function's name")
       .argument("[version]", "the version to make active (default: the one before the active version)"),
+    { url: true },
   )
     .addHelpText("after", "\nExamples:\n  $ ferrite-wasm rollback validate\n  $ ferrite-wasm rollback validate 3")
     .action(

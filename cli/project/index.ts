@@ -4,9 +4,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRuntime, type Runtime } from "../../runtime-sim/runtime.js";
-import { MemoryStore } from "../../runtime-sim/store/memory-store.js";
-import type { CallArg, CallOptions, CallResult, RuntimeOptions } from "../../runtime-sim/options.js";
+import { createRuntime, MemoryStore, type CallArg, type CallOptions, type CallResult, type Runtime, type RuntimeOptions } from "../../runtime-sim/index.js";
 import { loadManifest, selectFunctions, type Manifest } from "./manifest.js";
 
 export interface ProjectOptions extends RuntimeOptions {

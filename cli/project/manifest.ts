@@ -5,10 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
-import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
-import { DEFAULTS, FUNCTION_NAME } from "../../runtime-sim/defaults.js";
-import { parseMemoryLimit } from "../../runtime-sim/limits/memory.js";
-import type { Capability } from "../../runtime-sim/options.js";
+import { CAPABILITIES, DEFAULTS, parseMemoryLimit, type Capability } from "../../runtime-sim/index.js";
+import { FUNCTION_NAME } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";
 
 export const MANIFEST_FILE = "ferrite.toml";

@@ -2,7 +2,7 @@
 // as they are, anything else (an order, a user) as its JSON text.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { MemoryStore } from "../../runtime-sim/store/memory-store.js";
+import type { MemoryStore } from "../../runtime-sim/index.js";
 import { CliError } from "../shared/errors.js";
 
 export async function loadSeed(file: string, store: MemoryStore): Promise<number> {

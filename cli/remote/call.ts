@@ -2,7 +2,8 @@
 // output as a local call: the reply on stdout, the outcome on stderr, exit code 1 when it fails.
 import { CliError, Reported } from "../shared/errors.js";
 import { duration, type Output } from "../shared/print.js";
-import { displayUrl, withServer, type RemoteOptions } from "./connect.js";
+import { displayUrl, withServer } from "./connect.js";
+import type { RemoteOptions } from "../shared/options.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -1,23 +1,10 @@
-// Talking to a server: the --url option every remote command shares, one connection attempt (no
+// Talking to a server: the URL from --url or FERRITE_URL, one connection attempt (no
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
-import type { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
 import { CliError } from "../shared/errors.js";
+import type { RemoteOptions } from "../shared/options.js";
 
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
-
-export interface RemoteOptions {
-  json?: boolean;
-  url?: string;
-}
-
-/** Adds --url to a command. The default comes from FERRITE_URL, else redis://127.0.0.1:6379. */
-export function withUrl(cmd: Command): Command {
-  return cmd.option(
-    "--url <url>",
-    "the server: redis://[user:pass@]host:port, or rediss:// for TLS (default: $FERRITE_URL or redis://127.0.0.1:6379)",
-  );
-}
 
 export function targetUrl(opts: RemoteOptions): string {
   return opts.url ?? process.env.FERRITE_URL ?? DEFAULT_URL;

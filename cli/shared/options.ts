@@ -1,8 +1,7 @@
-// Parsers for options several commands share (--capabilities, --memory, --timeout).
-import { InvalidArgumentError } from "commander";
-import { CAPABILITIES } from "../../runtime-sim/capabilities.js";
-import { parseMemoryLimit } from "../../runtime-sim/limits/memory.js";
-import type { Capability } from "../../runtime-sim/options.js";
+// The option blocks several commands share, each declared once: flags, parser and a default help
+// line a command may reword (what a grant means differs between `call`, `check` and `update`).
+import { type Command, InvalidArgumentError } from "commander";
+import { CAPABILITIES, parseMemoryLimit, type Capability } from "../../runtime-sim/index.js";
 
 const NAMES = [...CAPABILITIES, "all"];
 
@@ -28,4 +27,59 @@ export function timeoutMs(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms <= 0) throw new InvalidArgumentError(`'${value}' is not a timeout; write whole milliseconds above 0, e.g. 1000.`);
   return ms;
+}
+
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port; use 0-65535 (0 picks a free one).`);
+  return n;
+}
+
+/** What the shared blocks parse to; a command's options interface extends it. */
+export interface SharedOptions {
+  json?: boolean;
+  url?: string;
+  capabilities?: (Capability | "all")[];
+  memory?: string;
+  timeout?: number;
+  entry?: string;
+  readOnly?: boolean;
+  port?: number;
+}
+
+/** The options of a command that talks to a server. */
+export type RemoteOptions = Pick<SharedOptions, "json" | "url">;
+
+interface Block {
+  flags: string;
+  help: string;
+  parse?: (value: string) => unknown;
+}
+
+const BLOCKS = {
+  capabilities: { flags: "--capabilities <list>", help: 'grant these, e.g. read,write ("" for none)', parse: capabilityList },
+  memory: { flags: "--memory <size>", help: "memory limit, e.g. 10MB", parse: memoryLimit },
+  timeout: { flags: "--timeout <ms>", help: "timeout in milliseconds", parse: timeoutMs },
+  entry: { flags: "--entry <export>", help: "the export to run, when it is not named like the function" },
+  readOnly: { flags: "--read-only", help: "call as WASM.CALLREAD: any write fails the call" },
+  url: {
+    flags: "--url <url>",
+    help: "the server: redis://[user:pass@]host:port, or rediss:// for TLS (default: $FERRITE_URL or redis://127.0.0.1:6379)",
+  },
+  port: { flags: "-p, --port <port>", help: "TCP port (default 6379; 0 picks a free one)", parse: port },
+} satisfies Record<Exclude<keyof SharedOptions, "json">, Block>;
+
+export type OptionBlock = keyof typeof BLOCKS;
+
+/**
+ * Adds shared option blocks to a command, in the order given: `true` keeps the block's help line,
+ * a string replaces it. (`--json` every command gets from the program.)
+ */
+export function withOptions(cmd: Command, blocks: Partial<Record<OptionBlock, true | string>>): Command {
+  for (const [name, help] of Object.entries(blocks) as [OptionBlock, true | string][]) {
+    const block: Block = BLOCKS[name];
+    if (block.parse) cmd.option(block.flags, help === true ? block.help : help, block.parse);
+    else cmd.option(block.flags, help === true ? block.help : help);
+  }
+  return cmd;
 }
