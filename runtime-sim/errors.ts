@@ -1,4 +1,79 @@
-// Every failure the runtime reports is a FerriteError with a code; the reply text is built here only.
+// One error model for the whole toolkit: every failure is a FerriteError with a code from one union,
+// `data` typed per code, and a RESP error line whose first word tells a client the kind (as Redis's
+// NOSCRIPT, WRONGTYPE, NOPERM do). Reply texts are built here only; docs/abi.md lists the words.
+
+type None = { [key: string]: never };
+
+/** What each code carries in `error.data`, by who raises it. */
+export interface ErrorData {
+  // Loading and managing functions (WASM.LOAD, LOADB, UPDATE, RELOAD, ...)
+  ERR_INVALID_MODULE: None;
+  ERR_IMPORT: { import: string };
+  ERR_EXPORT: { export: string };
+  ERR_ENTRY: { export?: string; exports?: string[]; entries?: string[] };
+  ERR_UNSUPPORTED: { instruction?: string; function?: string };
+  ERR_MEMORY_INITIAL: { initial_bytes: number; limit_bytes: number };
+  ERR_EXISTS: None;
+  ERR_UNKNOWN_FUNCTION: None;
+  ERR_CAPABILITY_UNKNOWN: { capability: string };
+  ERR_CAPABILITY_NOT_ALLOWED: { capability: string };
+  ERR_MEMORY_LIMIT_INVALID: { value: string };
+  ERR_TIMEOUT_INVALID: { value: string };
+  ERR_TOO_MANY_FUNCTIONS: None;
+  ERR_PATH: { path?: string };
+  ERR_NO_FILE: None;
+  ERR_NAME: None;
+  // One call (WASM.CALL, WASM.CALLREAD, a trigger's call)
+  ERR_GUEST: None;
+  ERR_STATUS: { status: number };
+  ERR_TRAP: { reason: string; position?: string | null };
+  ERR_TIMEOUT: { timeout_ms: number };
+  ERR_MEMORY: { limit: string };
+  ERR_CAPABILITY: { capability: string; import: string };
+  ERR_READONLY: { import: string };
+  ERR_BOUNDS: { import: string; ptr: number; len: number; memory_bytes: number };
+  ERR_ABI: None;
+  ERR_STORE: None;
+  /** A worker bridge (store, ferrite_http) failed; `reply`: the worker's answer was an error reply. */
+  ERR_BRIDGE: { reply: boolean };
+  // The server
+  ERR_PERSIST: None;
+  ERR_UNKNOWN_TRIGGER: { trigger: string };
+  ERR_TRIGGER_EXISTS: { trigger: string };
+  ERR_CONFIG: { file: string | null; key: string | null };
+  ERR_SERVER_START: None;
+  /** Redis's generic ERR: syntax, arguments, unknown command. */
+  ERR_COMMAND: None;
+  ERR_WRONGTYPE: None;
+  ERR_NOAUTH: None;
+  ERR_WRONGPASS: None;
+  ERR_NOPROTO: None;
+  ERR_NOPERM: None;
+  /** A reply whose first word this toolkit does not define (passed on from a Redis store). */
+  ERR_REPLY: None;
+  /** The server does not know WASM.* (a plain Redis, a released Ferrite). */
+  ERR_NO_FUNCTIONS: None;
+  // The CLI (CliError: `fix` and `details` beside the message)
+  ERR_MANIFEST: None;
+  ERR_NO_MANIFEST: None;
+  ERR_USAGE: None;
+  ERR_FILE: None;
+  ERR_COMPILE: None;
+  ERR_CALL: None;
+  ERR_TEMPLATE: None;
+  ERR_TARGET_EXISTS: None;
+  ERR_TESTS: None;
+  ERR_TOOLKIT: None;
+  ERR_CONNECT: None;
+  ERR_AUTH: None;
+  ERR_REMOTE: None;
+  ERR_VERIFY: None;
+  ERR_SERVER: None;
+  /** Not a failure to show: the CLI already printed it and exits with `exit_code`. */
+  ERR_REPORTED: { exit_code: number };
+}
+
+export type ErrorCode = keyof ErrorData;
 
 /** Failures of loading or managing a function (WASM.LOAD, UPDATE, RELOAD, ...). */
 export type LoadErrorCode =
@@ -32,33 +107,193 @@ export type CallErrorCode =
   | "ERR_ABI"
   | "ERR_STORE";
 
-export type ErrorCode = LoadErrorCode | CallErrorCode;
+export type CliErrorCode =
+  | "ERR_MANIFEST"
+  | "ERR_NO_MANIFEST"
+  | "ERR_USAGE"
+  | "ERR_FILE"
+  | "ERR_COMPILE"
+  | "ERR_CALL"
+  | "ERR_TEMPLATE"
+  | "ERR_TARGET_EXISTS"
+  | "ERR_TESTS"
+  | "ERR_TOOLKIT"
+  | "ERR_CONNECT"
+  | "ERR_AUTH"
+  | "ERR_NO_FUNCTIONS"
+  | "ERR_REMOTE"
+  | "ERR_VERIFY"
+  | "ERR_SERVER";
 
-export class FerriteError<Code extends ErrorCode = ErrorCode> extends Error {
-  readonly code: Code;
+/**
+ * The first word of each code's error reply. Redis's own words where Redis has one for the same
+ * thing; ERR for bad arguments, as Redis does; codes that never reach the wire say ERR.
+ */
+export const REPLY_WORDS = {
+  ERR_INVALID_MODULE: "INVALIDMODULE",
+  ERR_IMPORT: "INVALIDMODULE",
+  ERR_EXPORT: "INVALIDMODULE",
+  ERR_ENTRY: "INVALIDMODULE",
+  ERR_UNSUPPORTED: "INVALIDMODULE",
+  ERR_MEMORY_INITIAL: "MEMORY",
+  ERR_EXISTS: "EXISTS",
+  ERR_UNKNOWN_FUNCTION: "NOFUNC",
+  ERR_CAPABILITY_UNKNOWN: "ERR",
+  ERR_CAPABILITY_NOT_ALLOWED: "NOCAP",
+  ERR_MEMORY_LIMIT_INVALID: "ERR",
+  ERR_TIMEOUT_INVALID: "ERR",
+  ERR_TOO_MANY_FUNCTIONS: "ERR",
+  ERR_PATH: "ERR",
+  ERR_NO_FILE: "ERR",
+  ERR_NAME: "ERR",
+  ERR_GUEST: "FUNCERR",
+  ERR_STATUS: "FUNCERR",
+  ERR_TRAP: "TRAP",
+  ERR_TIMEOUT: "TIMEOUT",
+  ERR_MEMORY: "MEMORY",
+  ERR_CAPABILITY: "NOCAP",
+  ERR_READONLY: "NOWRITE",
+  ERR_BOUNDS: "ABI",
+  ERR_ABI: "ABI",
+  ERR_STORE: "STORE",
+  ERR_BRIDGE: "ERR",
+  ERR_PERSIST: "PERSIST",
+  ERR_UNKNOWN_TRIGGER: "NOTRIGGER",
+  ERR_TRIGGER_EXISTS: "EXISTS",
+  ERR_CONFIG: "ERR",
+  ERR_SERVER_START: "ERR",
+  ERR_COMMAND: "ERR",
+  ERR_WRONGTYPE: "WRONGTYPE",
+  ERR_NOAUTH: "NOAUTH",
+  ERR_WRONGPASS: "WRONGPASS",
+  ERR_NOPROTO: "NOPROTO",
+  ERR_NOPERM: "NOPERM",
+  ERR_REPLY: "ERR",
+  ERR_NO_FUNCTIONS: "ERR",
+  ERR_MANIFEST: "ERR",
+  ERR_NO_MANIFEST: "ERR",
+  ERR_USAGE: "ERR",
+  ERR_FILE: "ERR",
+  ERR_COMPILE: "ERR",
+  ERR_CALL: "ERR",
+  ERR_TEMPLATE: "ERR",
+  ERR_TARGET_EXISTS: "ERR",
+  ERR_TESTS: "ERR",
+  ERR_TOOLKIT: "ERR",
+  ERR_CONNECT: "ERR",
+  ERR_AUTH: "ERR",
+  ERR_REMOTE: "ERR",
+  ERR_VERIFY: "ERR",
+  ERR_SERVER: "ERR",
+  ERR_REPORTED: "ERR",
+} as const satisfies Record<ErrorCode, string>;
+
+/** A first word of an error reply this toolkit sends. */
+export type ReplyWord = (typeof REPLY_WORDS)[ErrorCode];
+
+// The code a reply's word stands for. Where one word covers two codes, the command decides:
+// MEMORY on WASM.LOAD is the initial memory, on a call the limit reached while running.
+type Context = "load" | "call" | "trigger";
+const BY_WORD: Record<string, ErrorCode | Partial<Record<Context, ErrorCode>> & { load: ErrorCode }> = {
+  ERR: "ERR_COMMAND",
+  INVALIDMODULE: "ERR_INVALID_MODULE",
+  MEMORY: { load: "ERR_MEMORY_INITIAL", call: "ERR_MEMORY" },
+  EXISTS: { load: "ERR_EXISTS", trigger: "ERR_TRIGGER_EXISTS" },
+  NOFUNC: "ERR_UNKNOWN_FUNCTION",
+  NOCAP: { load: "ERR_CAPABILITY_NOT_ALLOWED", call: "ERR_CAPABILITY" },
+  FUNCERR: "ERR_GUEST",
+  TRAP: "ERR_TRAP",
+  TIMEOUT: "ERR_TIMEOUT",
+  NOWRITE: "ERR_READONLY",
+  ABI: "ERR_ABI",
+  STORE: "ERR_STORE",
+  PERSIST: "ERR_PERSIST",
+  NOTRIGGER: "ERR_UNKNOWN_TRIGGER",
+  WRONGTYPE: "ERR_WRONGTYPE",
+  NOAUTH: "ERR_NOAUTH",
+  WRONGPASS: "ERR_WRONGPASS",
+  NOPROTO: "ERR_NOPROTO",
+  NOPERM: "ERR_NOPERM",
+};
+const LOADING = new Set(["WASM.LOAD", "WASM.LOADB", "WASM.UPDATE", "WASM.RELOAD", "WASM.ROLLBACK", "WASM.UNLOAD"]);
+
+/** The first word of an error reply. */
+export function replyWord(reply: string): string {
+  const space = reply.indexOf(" ");
+  return space < 0 ? reply : reply.slice(0, space);
+}
+
+/** The code an error reply stands for; `command` (e.g. "WASM.CALL") settles words shared by two codes. */
+export function replyCode(reply: string, command = ""): ErrorCode {
+  const entry = BY_WORD[replyWord(reply)];
+  if (entry === undefined) return "ERR_REPLY";
+  if (typeof entry === "string") return entry;
+  const cmd = command.toUpperCase();
+  const context: Context = LOADING.has(cmd) ? "load" : cmd.startsWith("TRIGGER.") ? "trigger" : "call";
+  return entry[context] ?? entry.load;
+}
+
+// `data` has its code's shape; read through any code (FerriteError<ErrorCode>) it is a plain record.
+type DataOf<C extends ErrorCode> = ErrorData[C] & Readonly<Record<string, unknown>>;
+// Codes whose data has required fields must be given it.
+type DataArgs<C extends ErrorCode> = {} extends ErrorData[C] ? [data?: ErrorData[C], cause?: unknown] : [data: ErrorData[C], cause?: unknown];
+
+export class FerriteError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   /** The function concerned, when there is one. */
   readonly function: string | null;
-  /** Structured details (import name, pointer, limit, ...). */
-  readonly data: Record<string, unknown>;
+  /** Structured details (import name, pointer, limit, ...), typed by `code`. */
+  readonly data: DataOf<C>;
 
-  constructor(code: Code, message: string, fn: string | null = null, data: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(code: C, message: string, fn: string | null = null, ...[data, cause]: DataArgs<C>) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = `FerriteError [${code}]`;
     this.code = code;
     this.function = fn;
-    this.data = data;
+    this.data = (data ?? {}) as DataOf<C>;
   }
 
-  /** The RESP error line (without the leading "-"), Redis style. */
+  /** The reply's first word: the kind of failure a client can tell without reading the text. */
+  get word(): string {
+    return REPLY_WORDS[this.code];
+  }
+
+  /** The RESP error line (without the leading "-"), Redis style: the word, then the message. */
   get reply(): string {
-    return `ERR ${this.message}`;
+    return `${this.word} ${this.message}`;
+  }
+}
+
+/**
+ * A failure known by its error reply: what a server answered (the typed client), or a
+ * Redis-compatible reply the server sends as is. `message` and `reply` are the whole line.
+ */
+export class FerriteReplyError extends FerriteError {
+  readonly #reply: string;
+
+  constructor(
+    reply: string,
+    /** The command that got this reply (WASM.CALL, ...), when known. */
+    readonly command: string | null = null,
+    code: ErrorCode = replyCode(reply, command ?? ""),
+  ) {
+    super(code, reply);
+    this.#reply = reply;
+    this.name = `FerriteReplyError [${code}]`;
+  }
+
+  override get word(): string {
+    return replyWord(this.#reply);
+  }
+
+  override get reply(): string {
+    return this.#reply;
   }
 }
 
 // Message builders: one place for the texts that ABI v1 fixes.
 export const errors = {
-  unknownFunction: (name: string) =>
-    new FerriteError("ERR_UNKNOWN_FUNCTION", `unknown function '${name}'`, name),
+  unknownFunction: (name: string) => new FerriteError("ERR_UNKNOWN_FUNCTION", `unknown function '${name}'`, name),
   exists: (name: string) =>
     new FerriteError("ERR_EXISTS", `function '${name}' already exists; add REPLACE to overwrite it`, name),
   unknownCapability: (cap: string) =>

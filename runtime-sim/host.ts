@@ -1,7 +1,8 @@
 // ferrite-wasm's second runtime entry, for programs that host the runtime (the RESP server): the
 // plumbing a host needs beside the public entry to back the store and ferrite_http. Authors never
 // need it; the public entry is index.ts.
-export { errors } from "./errors.js";
+export { errors, FerriteReplyError, replyCode } from "./errors.js";
+export type { CliErrorCode } from "./errors.js";
 export { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 export { humanBytes } from "./limits/memory.js";
 export { globMatch } from "./store/glob.js";

@@ -1,12 +1,12 @@
-// ferrite-wasm/runtime: the simulator as a library.
+// ferrite-wasm/runtime: the simulator as a library. Every name here is public (test/package checks
+// the list); hosts get their extra plumbing from host.ts.
 export { createRuntime, Runtime, DEFAULTS } from "./runtime.js";
 export { MemoryStore } from "./store/memory-store.js";
 export { FerriteError, isFerriteError } from "./errors.js";
 export { CAPABILITIES, parseCapabilities } from "./capabilities.js";
 export { parseMemoryLimit, formatBytes } from "./limits/memory.js";
-export { prepareModule } from "./module.js";
 export type { Store } from "./store/store.js";
-export type { ErrorCode, LoadErrorCode, CallErrorCode } from "./errors.js";
+export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {
   AllStats,
   CallArg,

@@ -5,6 +5,7 @@
 // abandons it (control[1]) so the worker never runs it late.
 import { performance } from "node:perf_hooks";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { FerriteError } from "./errors.js";
 
 /** The worker side of the protocol, appended to each worker's source after its run(m) and failure(e, m). */
 export const WORKER_PROTOCOL = String.raw`
@@ -31,14 +32,15 @@ export interface BridgeAnswer {
   reply?: boolean;
 }
 
-export class BridgeError extends Error {
-  constructor(
-    message: string,
-    /** Redis answered with an error, as opposed to not answering. */
-    readonly isReply: boolean,
-  ) {
-    super(message);
-    this.name = "BridgeError";
+export class BridgeError extends FerriteError<"ERR_BRIDGE"> {
+  constructor(message: string, isReply: boolean) {
+    super("ERR_BRIDGE", message, null, { reply: isReply });
+    this.name = "BridgeError [ERR_BRIDGE]";
+  }
+
+  /** The worker's answer was an error reply (Redis's WRONGTYPE, ...), as opposed to no answer. */
+  get isReply(): boolean {
+    return this.data.reply;
   }
 }
 

@@ -1,8 +1,13 @@
 // A typed client for WASM.* on ioredis, mirroring the spec's Rust API (wasm_load, wasm_call, ...).
-// Errors carry the server's reply; a server without functions (plain Redis, released Ferrite 0.2)
-// gets a specific error that says what to run instead.
+// An error reply becomes a FerriteReplyError whose code comes from the reply's first word
+// (NOFUNC -> ERR_UNKNOWN_FUNCTION, TIMEOUT -> ERR_TIMEOUT, ...: docs/abi.md); a server without
+// functions (plain Redis, released Ferrite 0.2) gets a specific error that says what to run instead.
 import { Redis, type RedisOptions } from "ioredis";
-import type { AllStats, Capability, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
+import type { AllStats, Capability, ErrorCode, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
+import { FerriteReplyError } from "../runtime-sim/host.js";
+
+export { FerriteReplyError };
+export type { ErrorCode };
 
 export interface WasmLoadOptions {
   /** Granted capabilities; "all" grants every one. Default: the server's default set. */
@@ -17,25 +22,11 @@ export interface WasmLoadOptions {
 export type WasmUpdateOptions = Omit<WasmLoadOptions, "replace">;
 export type WasmArg = string | Uint8Array;
 
-/** The server answered a WASM.* command with an error; `reply` is its text ("ERR ..."). */
-export class FerriteReplyError extends Error {
-  /** The first word of the reply: ERR, WRONGPASS, NOAUTH, ... */
-  readonly code: string;
-  constructor(
-    readonly reply: string,
-    readonly command: string,
-  ) {
-    super(reply);
-    this.name = "FerriteReplyError";
-    this.code = reply.split(" ", 1)[0];
-  }
-}
-
 /** The server does not know WASM.LOADB & co.: it is not a ferrite-wasm (or functions-enabled Ferrite) server. */
 export class FunctionsUnsupportedError extends FerriteReplyError {
   constructor(reply: string, command: string, where: string) {
-    super(reply, command);
-    this.name = "FunctionsUnsupportedError";
+    super(reply, command, "ERR_NO_FUNCTIONS");
+    this.name = "FunctionsUnsupportedError [ERR_NO_FUNCTIONS]";
     this.message =
       `the server at ${where} cannot run ferrite-wasm functions: it answered "${reply.trim()}" ` +
       "(a plain Redis or a released Ferrite 0.2 does). Start a server with `ferrite-wasm serve`, or use a Ferrite build with functions.";

@@ -194,7 +194,7 @@ export class Functions {
     } catch (e) {
       const message = `the change was applied but could not be saved to data_dir ${dir.dir} (${(e as Error).message}); it will be lost on restart unless the directory becomes writable`;
       this.log("error", message);
-      throw new FerriteError("ERR_STORE", message);
+      throw new FerriteError("ERR_PERSIST", message);
     }
   }
 

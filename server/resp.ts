@@ -1,5 +1,7 @@
 // Replies as values handlers return, and their encoding in RESP2 or RESP3. Requests are parsed by
 // redis-parser (socket.ts); this file only writes.
+import { FerriteError } from "../runtime-sim/index.js";
+import { FerriteReplyError } from "../runtime-sim/host.js";
 
 /** A status line such as +OK. */
 export class SimpleString {
@@ -26,11 +28,14 @@ export type Protocol = 2 | 3;
 export const OK = new SimpleString("OK");
 export const err = (text: string): ErrorReply => new ErrorReply(text);
 
-/** A command handler failed with a Redis-style error; thrown, then written as a reply. */
-export class CommandError extends Error {
-  constructor(readonly reply: string) {
+/**
+ * A command handler failed with a Redis-compatible error line ("ERR syntax error", "WRONGPASS ...");
+ * thrown, then written as is. Failures of ferrite-wasm's own kinds are FerriteErrors with their code.
+ */
+export class CommandError extends FerriteReplyError {
+  constructor(reply: string) {
     super(reply);
-    this.name = "CommandError";
+    this.name = `CommandError [${this.code}]`;
   }
 }
 
@@ -141,9 +146,6 @@ function clean(text: string): string {
 
 /** Turns anything a handler threw into an error line. Unexpected errors are named as such. */
 export function errorText(e: unknown): string {
-  if (e instanceof CommandError) return e.reply;
-  if (e && typeof e === "object" && "reply" in e && typeof (e as { reply: unknown }).reply === "string") {
-    return (e as { reply: string }).reply; // FerriteError
-  }
+  if (e instanceof FerriteError) return e.reply;
   return `ERR internal error: ${e instanceof Error ? e.message : String(e)}; please report it`;
 }

@@ -3,7 +3,7 @@
 import net, { type AddressInfo } from "node:net";
 import { parseConfig } from "./config/load.js";
 import { bytesOf, type ConfigInput, type FerriteConfig } from "./config/schema.js";
-import { type CallResult, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
+import { type CallResult, FerriteError, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
 import { HttpBridge } from "../runtime-sim/host.js";
 import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
 import { RedisStore } from "./store/redis-store.js";
@@ -38,10 +38,9 @@ export interface FerriteServer {
 }
 
 /** Why the server could not start; `message` says what to change. */
-export class ServerStartError extends Error {
-  readonly code = "ERR_SERVER_START";
+export class ServerStartError extends FerriteError<"ERR_SERVER_START"> {
   constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super("ERR_SERVER_START", message, null, {}, cause);
     this.name = "ServerStartError [ERR_SERVER_START]";
   }
 }

@@ -2,11 +2,10 @@
 // (event, key, new value); if the call fails, the write is refused with the function's error and
 // nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
 // not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
-import type { Runtime } from "../runtime-sim/index.js";
+import { FerriteError, type Runtime } from "../runtime-sim/index.js";
 import { globMatch } from "../runtime-sim/host.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Logger } from "./context.js";
-import { CommandError } from "./resp.js";
 import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
 
 /** What TRIGGER.CREATE defines and data_dir keeps. */
@@ -58,9 +57,11 @@ export class Triggers {
   }
 
   create(def: Omit<TriggerDef, "enabled" | "created_at">): Promise<void> {
-    if (this.#triggers.has(def.name)) throw new CommandError(`ERR trigger '${def.name}' already exists; TRIGGER.DELETE it first`);
+    if (this.#triggers.has(def.name)) {
+      throw new FerriteError("ERR_TRIGGER_EXISTS", `trigger '${def.name}' already exists; TRIGGER.DELETE it first`, null, { trigger: def.name });
+    }
     if (!this.runtime.has(def.function)) {
-      throw new CommandError(`ERR unknown function '${def.function}'; load it with WASM.LOAD before creating a trigger that calls it`);
+      throw new FerriteError("ERR_UNKNOWN_FUNCTION", `unknown function '${def.function}'; load it with WASM.LOAD before creating a trigger that calls it`, def.function);
     }
     this.#triggers.set(def.name, fresh({ ...def, enabled: true, created_at: new Date(this.clock()).toISOString() }));
     return this.#changed();
@@ -131,7 +132,7 @@ export class Triggers {
 
   #get(name: string): Trigger {
     const t = this.#triggers.get(name);
-    if (!t) throw new CommandError(`ERR no such trigger '${name}'; TRIGGER.LIST shows the existing ones`);
+    if (!t) throw new FerriteError("ERR_UNKNOWN_TRIGGER", `no such trigger '${name}'; TRIGGER.LIST shows the existing ones`, null, { trigger: name });
     return t;
   }
 
@@ -151,7 +152,7 @@ export class Triggers {
     return run.catch((e) => {
       const message = `the trigger change was applied but could not be saved to data_dir (${(e as Error).message}); it will be lost on restart`;
       this.log("error", message);
-      throw new CommandError(`ERR ${message}`);
+      throw new FerriteError("ERR_PERSIST", message);
     });
   }
 

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { FerriteClient } from "../../server/client.js";
 import { CAPABILITIES, type FunctionInfo } from "../../runtime-sim/index.js";
+import { FerriteReplyError } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";
 import type { FunctionSpec } from "../project/manifest.js";
 import { duration, size, type Output } from "../shared/print.js";
@@ -97,7 +98,7 @@ async function deployOne(client: FerriteClient, fn: FunctionSpec, replace: boole
     // LOADB has no ENTRY keyword: the server picks the export by the function's name (checked below).
     await client.wasmLoadB(fn.name, wasm, { capabilities: fn.capabilities, memory: fn.memory, timeoutMs: fn.timeoutMs, replace });
   } catch (e) {
-    if ((e as Error).name !== "FerriteReplyError") throw e;
+    if (!(e instanceof FerriteReplyError)) throw e;
     return { ...base, ok: false, entry: null, durationMs: performance.now() - started, error: (e as Error).message, mismatches: [] };
   }
   const info = await client.wasmInfo(fn.name);

@@ -29,8 +29,8 @@ export interface TestSummary {
 
 /** The package exports a test may import, mapped to the toolkit's files. */
 export function toolkitAliases(): { find: RegExp; replacement: string }[] {
-  return [".", "./runtime", "./testing", "./project"].map((sub) => ({
-    find: new RegExp(`^ferrite-wasm${sub === "." ? "" : "\\/" + sub.slice(2)}$`),
+  return ["./runtime", "./testing", "./project"].map((sub) => ({
+    find: new RegExp(`^ferrite-wasm\\/${sub.slice(2)}$`),
     replacement: toolkitExport(sub),
   }));
 }

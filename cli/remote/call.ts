@@ -1,5 +1,6 @@
 // `ferrite-wasm call --url <url> <fn> [args...]`: one WASM.CALL (or CALLREAD) on a server. Same
 // output as a local call: the reply on stdout, the outcome on stderr, exit code 1 when it fails.
+import { replyCode } from "../../runtime-sim/host.js";
 import { CliError, Reported } from "../shared/errors.js";
 import { duration, type Output } from "../shared/print.js";
 import { displayUrl, withServer } from "./connect.js";
@@ -34,7 +35,7 @@ export async function remoteCall(name: string, args: string[], opts: RemoteOptio
       command,
       value: text,
       ...(result.value !== null && text === null ? { valueBase64: result.value.toString("base64") } : {}),
-      error: result.reply === null ? null : { reply: result.reply },
+      error: result.reply === null ? null : { code: replyCode(result.reply, command), reply: result.reply },
       durationMs: result.durationMs,
     });
   } else if (result.ok) {
@@ -47,7 +48,7 @@ export async function remoteCall(name: string, args: string[], opts: RemoteOptio
     out.note(`${out.sym.ok} ${out.c.bold(name)} ${what} in ${duration(result.durationMs)} ${out.c.dim(`· ${command} on ${displayUrl(result.url)}`)}`);
   } else {
     out.note(`${out.sym.fail} ${out.c.red(result.reply!)}`);
-    if (/unknown function/i.test(result.reply!)) out.note(`  ${out.c.cyan("fix")} run \`ferrite-wasm list --url ${displayUrl(result.url)}\` to see what is loaded, or deploy it with \`ferrite-wasm deploy\``);
+    if (replyCode(result.reply!, command) === "ERR_UNKNOWN_FUNCTION") out.note(`  ${out.c.cyan("fix")} run \`ferrite-wasm list --url ${displayUrl(result.url)}\` to see what is loaded, or deploy it with \`ferrite-wasm deploy\``);
   }
   if (!result.ok) throw new Reported(1);
 }

@@ -1,6 +1,8 @@
 // Talking to a server: the URL from --url or FERRITE_URL, one connection attempt (no
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
 import type { FerriteClient } from "../../server/client.js";
+import { FerriteError } from "../../runtime-sim/index.js";
+import { FerriteReplyError } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";
 import type { RemoteOptions } from "../shared/options.js";
 
@@ -114,16 +116,16 @@ function authError(text: string, url: string): CliError | null {
 /** A server reply or client failure during a command, as a CliError (others pass through). */
 export function remoteError(e: unknown, url: string): unknown {
   if (e instanceof CliError) return e;
-  const err = e as Error & { reply?: string; name?: string };
-  if (err?.name === "FunctionsUnsupportedError") {
+  const err = e as Error;
+  if (err instanceof FerriteError && err.code === "ERR_NO_FUNCTIONS") {
     return new CliError(
       "ERR_NO_FUNCTIONS",
-      `the server at ${displayUrl(url)} cannot run ferrite-wasm functions: it answered "${(err.reply ?? "").trim()}", as a plain Redis or a released Ferrite 0.2 does`,
+      `the server at ${displayUrl(url)} cannot run ferrite-wasm functions: it answered "${err.reply.trim()}", as a plain Redis or a released Ferrite 0.2 does`,
       "start a server that can with `ferrite-wasm serve` (and point --url at it), or use a Ferrite build with functions",
     );
   }
-  if (err?.name === "FerriteReplyError") {
-    return authError(err.reply ?? "", url) ?? new CliError("ERR_REMOTE", err.message, fixForReply(err.message));
+  if (err instanceof FerriteReplyError) {
+    return authError(err.reply, url) ?? new CliError("ERR_REMOTE", err.message, fixForReply(err));
   }
   if (err instanceof Error && /Connection is closed|ECONNRESET|EPIPE/.test(err.message)) {
     return new CliError("ERR_CONNECT", `lost the connection to ${displayUrl(url)}: ${err.message}`, "check that the server is still running, then try again");
@@ -131,13 +133,23 @@ export function remoteError(e: unknown, url: string): unknown {
   return e;
 }
 
-function fixForReply(reply: string): string | null {
-  if (/unknown function/i.test(reply)) return "run `ferrite-wasm list` to see the functions loaded there, or deploy it with `ferrite-wasm deploy`";
-  if (/already (exists|loaded)/i.test(reply)) return "pass --replace to swap it for the new build";
-  if (/lacks capability/i.test(reply)) return "grant it in ferrite.toml and deploy again, or run `ferrite-wasm update <fn> --capabilities ...`";
-  if (/timed out/i.test(reply)) return "make the function faster, or raise its timeout (`ferrite-wasm update <fn> --timeout MS`)";
-  if (/memory limit/i.test(reply)) return "use less memory, or raise its limit (`ferrite-wasm update <fn> --memory SIZE`)";
-  if (/attempted a write in WASM.CALLREAD/i.test(reply)) return "call it without --read-only";
-  if (/has no file|loaded with WASM.LOADB/i.test(reply)) return "deploy it again with `ferrite-wasm deploy --replace` instead";
+/** By the reply's code (its first word), not its text. */
+function fixForReply(err: FerriteReplyError): string | null {
+  switch (err.code) {
+    case "ERR_UNKNOWN_FUNCTION":
+      return "run `ferrite-wasm list` to see the functions loaded there, or deploy it with `ferrite-wasm deploy`";
+    case "ERR_EXISTS":
+      return "pass --replace to swap it for the new build";
+    case "ERR_CAPABILITY":
+      return "grant it in ferrite.toml and deploy again, or run `ferrite-wasm update <fn> --capabilities ...`";
+    case "ERR_TIMEOUT":
+      return "make the function faster, or raise its timeout (`ferrite-wasm update <fn> --timeout MS`)";
+    case "ERR_MEMORY":
+    case "ERR_MEMORY_INITIAL":
+      return "use less memory, or raise its limit (`ferrite-wasm update <fn> --memory SIZE`)";
+    case "ERR_READONLY":
+      return "call it without --read-only";
+  }
+  if (/has no file|loaded with WASM.LOADB/i.test(err.reply)) return "deploy it again with `ferrite-wasm deploy --replace` instead";
   return null;
 }

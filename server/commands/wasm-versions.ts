@@ -1,6 +1,7 @@
 // WASM.VERSIONS and WASM.ROLLBACK: the deploy history kept per function (docs/commands.md).
 //   WASM.VERSIONS name            -> bulk string: JSON array of versions, oldest first
 //   WASM.ROLLBACK name [version]  -> integer: the version now active (default: the one before)
+import { errors } from "../../runtime-sim/host.js";
 import { CommandError } from "../resp.js";
 import { text } from "./args.js";
 import { clip, type CommandSpec } from "./registry.js";
@@ -21,7 +22,7 @@ export const WASM_VERSION_COMMANDS: CommandSpec[] = [
     summary: "A function's kept versions (hash, time, size, settings), oldest first, as JSON.",
     handler(c, args) {
       const name = text(args[1]);
-      if (!c.server.runtime.has(name)) throw new CommandError(`ERR unknown function '${clip(name)}'`);
+      if (!c.server.runtime.has(name)) throw errors.unknownFunction(clip(name));
       return JSON.stringify(c.server.functions.versions.list(name));
     },
   },

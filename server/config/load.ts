@@ -2,21 +2,24 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
+import { FerriteError } from "../../runtime-sim/index.js";
 import { configSchema, type ConfigInput, type FerriteConfig } from "./schema.js";
 
 /** A configuration that cannot be used. `message` names the file, the key and the fix. */
-export class ConfigError extends Error {
-  readonly code = "ERR_CONFIG";
-  constructor(
-    message: string,
-    /** The file concerned, or null for flags and in-process options. */
-    readonly file: string | null,
-    /** Dotted key, e.g. "server.port"; null when the file as a whole is at fault. */
-    readonly key: string | null,
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
+export class ConfigError extends FerriteError<"ERR_CONFIG"> {
+  constructor(message: string, file: string | null, key: string | null, cause?: unknown) {
+    super("ERR_CONFIG", message, null, { file, key }, cause);
     this.name = "ConfigError [ERR_CONFIG]";
+  }
+
+  /** The file concerned, or null for flags and in-process options. */
+  get file(): string | null {
+    return this.data.file;
+  }
+
+  /** Dotted key, e.g. "server.port"; null when the file as a whole is at fault. */
+  get key(): string | null {
+    return this.data.key;
   }
 }
 

@@ -3,6 +3,7 @@
 // they go through the synchronous Store interface (store.ts).
 import type { MemoryStore } from "../../runtime-sim/index.js";
 import { globMatch, keyId } from "../../runtime-sim/host.js";
+import { CommandError } from "../resp.js";
 
 export type MaybePromise<T> = T | Promise<T>;
 export type ExpireCondition = "NX" | "XX" | "GT" | "LT";
@@ -29,11 +30,11 @@ export interface ScanPage {
   keys: Uint8Array[];
 }
 
-/** A Redis-style failure (WRONGTYPE, not an integer, store down); `reply` is the error line. */
-export class KeyspaceError extends Error {
-  constructor(readonly reply: string) {
+/** A Redis-style failure (WRONGTYPE, not an integer, STORE when the store is down); `reply` is the error line. */
+export class KeyspaceError extends CommandError {
+  constructor(reply: string) {
     super(reply);
-    this.name = "KeyspaceError";
+    this.name = `KeyspaceError [${this.code}]`;
   }
 }
 

@@ -43,7 +43,7 @@ export class RedisKeyspace implements Keyspace {
     } catch (e) {
       const err = e as Error;
       if (err?.name === "ReplyError") throw new KeyspaceError(err.message);
-      throw new KeyspaceError(`ERR the store at ${this.where} is unavailable (${err?.message ?? e}); check that it is running`);
+      throw new KeyspaceError(`STORE the store at ${this.where} is unavailable (${err?.message ?? e}); check that it is running`);
     }
   }
 

@@ -95,7 +95,7 @@ describe.concurrent("a call that fails exits 1 with the runtime's error and the 
     const r = await call("copy.wasm", "greeting", "copy", "--store", "seed.json");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("ERR function 'copy' lacks capability 'write' (ferrite_set)");
+    expect(r.stderr).toContain("NOCAP function 'copy' lacks capability 'write' (ferrite_set)");
     expect(r.stderr).toMatch(/fix grant 'write': pass --capabilities/);
   });
 
@@ -103,20 +103,20 @@ describe.concurrent("a call that fails exits 1 with the runtime's error and the 
     const r = await call("copy.wasm", "greeting", "copy", "--store", "seed.json", "--capabilities", "all", "--read-only", "--json");
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.error).toMatchObject({ code: "ERR_READONLY", reply: "ERR function 'copy' attempted a write in WASM.CALLREAD" });
+    expect(doc.error).toMatchObject({ code: "ERR_READONLY", reply: "NOWRITE function 'copy' attempted a write in WASM.CALLREAD" });
     expect(doc.writesApplied).toBe(false);
   });
 
   test("the function's own error", async () => {
     const r = await call("copy.wasm", "nope", "copy", "--capabilities", "read");
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("ERR missing key");
+    expect(r.stderr).toContain("FUNCERR missing key");
   });
 
   test("--timeout stops a function that never returns", async () => {
     const r = await call("echo.wasm", "--entry", "spin", "--timeout", "50");
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("ERR function 'echo' timed out after 50 ms");
+    expect(r.stderr).toContain("TIMEOUT function 'echo' timed out after 50 ms");
     expect(r.stderr).toMatch(/fix .*--timeout/);
   });
 });

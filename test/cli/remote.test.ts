@@ -105,7 +105,7 @@ describe("remote commands", () => {
   test("deploying over a loaded function without --replace fails and says to pass it", async () => {
     const r = await remote(["deploy"], projectDir("blank"));
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("ERR function 'hello' already exists");
+    expect(r.stdout).toContain("EXISTS function 'hello' already exists");
     expect(r.stderr).toContain("pass --replace");
   });
 
@@ -132,7 +132,7 @@ describe("remote commands", () => {
   test("info of an unknown function fails with the server's reply and a fix", async () => {
     const r = await remote(["info", "nope"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("ERR unknown function 'nope'");
+    expect(r.stderr).toContain("NOFUNC unknown function 'nope'");
     expect(r.stderr).toContain("ferrite-wasm list");
   });
 
@@ -178,12 +178,12 @@ describe("remote commands", () => {
     await redisCli(server.port, ["SET", "order:7", JSON.stringify({ id: "7", user_id: "7", items: [], total: 10 })]);
     const ro = await remote(["call", "process_order", "order:7", "--read-only"]);
     expect(ro.code).toBe(1);
-    expect(ro.stderr).toContain("ERR function 'process_order' attempted a write in WASM.CALLREAD");
+    expect(ro.stderr).toContain("NOWRITE function 'process_order' attempted a write in WASM.CALLREAD");
     expect(JSON.parse(await redisCli(server.port, ["GET", "order:7"])).total).toBe(10);
 
     const unknown = await remote(["call", "nope"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("ERR unknown function 'nope'");
+    expect(unknown.stderr).toContain("NOFUNC unknown function 'nope'");
   });
 });
 
@@ -198,7 +198,7 @@ describe("other Redis clients call a deployed template function", () => {
     try {
       expect(await redis.call("WASM.CALL", "validate", '{"email": "ada@example.com"}')).toBe('{"valid":true}');
       expect(await redis.call("WASM.CALLREAD", "validate", '{"email": "nope"}')).toBe('{"valid":false}');
-      await expect(redis.call("WASM.CALL", "validate", "not json")).rejects.toThrow(/^ERR /);
+      await expect(redis.call("WASM.CALL", "validate", "not json")).rejects.toThrow(/^FUNCERR /);
     } finally {
       redis.disconnect();
     }

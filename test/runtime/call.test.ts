@@ -33,13 +33,13 @@ describe("input and reply", () => {
   test("nonzero status without an error", async () => {
     const rt = createRuntime();
     await rt.load("status7", echoWat);
-    expect(rt.call("status7").error!.reply).toBe("ERR function 'status7' returned status 7");
+    expect(rt.call("status7").error!.reply).toBe("FUNCERR function 'status7' returned status 7");
   });
 
   test("ferrite_error's message is the reply", async () => {
     const rt = createRuntime();
     await rt.load("write_then_fail", echoWat, { capabilities: ["write"] });
-    expect(rt.call("write_then_fail").error!.reply).toBe("ERR boom");
+    expect(rt.call("write_then_fail").error!.reply).toBe("FUNCERR boom");
   });
 
   test("env.abort from a plain AssemblyScript build is decoded", async () => {
@@ -50,12 +50,12 @@ describe("input and reply", () => {
       (data (i32.const 96) "\\08\\00\\00\\00${str("oops")}") (data (i32.const 196) "\\08\\00\\00\\00${str("a.ts")}")
       (func (export "ferrite_alloc") (param i32) (result i32) (i32.const 1024))
       (func (export "ab") (param i32 i32) (result i32) (call $abort (i32.const 100) (i32.const 200) (i32.const 3) (i32.const 7)) (unreachable)))`));
-    expect(rt.call("ab").error!.reply).toBe("ERR oops at a.ts:3:7");
+    expect(rt.call("ab").error!.reply).toBe("FUNCERR oops at a.ts:3:7");
   });
 
   test("an unknown function", () => {
     const rt = createRuntime();
-    expect(rt.call("nope").error!.reply).toBe("ERR unknown function 'nope'");
+    expect(rt.call("nope").error!.reply).toBe("NOFUNC unknown function 'nope'");
   });
 });
 
@@ -81,7 +81,7 @@ describe("all or nothing", () => {
     await rt.load("set_trap", wat(`(module (import "env" "ferrite_set" (func $s (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1) (data (i32.const 16) "kv")
       (func (export "ferrite_alloc") (param i32) (result i32) (i32.const 1024))
       (func (export "set_trap") (param i32 i32) (result i32) (drop (call $s (i32.const 16) (i32.const 1) (i32.const 17) (i32.const 1))) (drop (i32.div_s (i32.const 1) (local.get 1))) (i32.const 0)))`), { capabilities: ["write"] });
-    expect(rt.call("set_trap").error!.reply).toBe("ERR function 'set_trap' trapped: divide by zero");
+    expect(rt.call("set_trap").error!.reply).toBe("TRAP function 'set_trap' trapped: divide by zero");
     expect(store.getString("k")).toBe("orig");
     expect(rt.call("set_trap", ["x"]).ok).toBe(true);
     expect(store.getString("k")).toBe("v");

@@ -47,17 +47,17 @@ describe("SDK guests on the runtime", () => {
     expect(json(rt.call("keys", ["set", "a", "1", "get", "a", "del", "a", "exists", "a"]))).toEqual(["OK", "1", "1", "0"]);
     expect(store.size).toBe(0);
     await rt.update("keys", { capabilities: ["read"] });
-    expect(rt.call("keys", ["set", "a", "1"]).error!.reply).toBe("ERR function 'keys' lacks capability 'write' (ferrite_set)");
+    expect(rt.call("keys", ["set", "a", "1"]).error!.reply).toBe("NOCAP function 'keys' lacks capability 'write' (ferrite_set)");
     expect(rt.callRead("keys", ["get", "a"]).ok).toBe(true);
     await rt.update("keys", { capabilities: ["all"] });
-    expect(rt.callRead("keys", ["get", "a", "set", "a", "2"]).error!.reply).toBe("ERR function 'keys' attempted a write in WASM.CALLREAD");
+    expect(rt.callRead("keys", ["get", "a", "set", "a", "2"]).error!.reply).toBe("NOWRITE function 'keys' attempted a write in WASM.CALLREAD");
     expect(store.size).toBe(0);
   });
 
   test("a failed call that wrote three keys leaves none", async () => {
     const { rt, store } = await guest("writer-fails", ["write"]);
     const r = rt.call("writer-fails");
-    expect(r.error!.reply).toBe("ERR failed after writing 3 keys");
+    expect(r.error!.reply).toBe("FUNCERR failed after writing 3 keys");
     expect(r.writes).toHaveLength(3);
     expect(store.size).toBe(0);
   });
@@ -89,7 +89,7 @@ describe("SDK guests on the runtime", () => {
 
   test("deep recursion traps, and the next call works", async () => {
     const { rt } = await guest("recurse");
-    expect(rt.call("recurse").error!.reply).toBe("ERR function 'recurse' trapped: call stack exhausted (unbounded or too deep recursion)");
+    expect(rt.call("recurse").error!.reply).toBe("TRAP function 'recurse' trapped: call stack exhausted (unbounded or too deep recursion)");
     await rt.load("echo", wasm.echo);
     expect(text(rt.call("echo", ["after"]))).toBe("after");
   });
@@ -97,16 +97,16 @@ describe("SDK guests on the runtime", () => {
   test("a memory bomb under MEMORY 1MB fails with the memory-limit message", async () => {
     const { rt } = await guest("membomb", [], {}, "1MB");
     const r = rt.call("membomb");
-    expect(r.error!.reply).toBe("ERR function 'membomb' exceeded its memory limit of 1MB");
+    expect(r.error!.reply).toBe("MEMORY function 'membomb' exceeded its memory limit of 1MB");
     expect(rt.stats("membomb").memory_used_bytes).toBeLessThanOrEqual(1024 * 1024);
     expect(rt.call("membomb").error!.code).toBe("ERR_MEMORY"); // and again, from a fresh instance
   });
 
   test("abort, assert and index errors carry the AssemblyScript position", async () => {
     const { rt } = await guest("abort");
-    expect(rt.call("abort", ["throw"]).error!.reply).toBe("ERR something went wrong at test/fixtures/abort.ts:11:5");
-    expect(rt.call("abort", ["assert"]).error!.reply).toBe("ERR value must be positive at test/fixtures/abort.ts:13:5");
-    expect(rt.call("abort", ["index"]).error!.reply).toMatch(/^ERR Index out of range at ~lib\/array\.ts:\d+:\d+$/);
+    expect(rt.call("abort", ["throw"]).error!.reply).toBe("FUNCERR something went wrong at test/fixtures/abort.ts:11:5");
+    expect(rt.call("abort", ["assert"]).error!.reply).toBe("FUNCERR value must be positive at test/fixtures/abort.ts:13:5");
+    expect(rt.call("abort", ["index"]).error!.reply).toMatch(/^FUNCERR Index out of range at ~lib\/array\.ts:\d+:\d+$/);
   });
 
   for (const fn of ["get", "set", "del", "exists", "return", "error", "log", "http"]) {

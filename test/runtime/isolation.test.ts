@@ -40,7 +40,7 @@ describe("isolation", () => {
       (func (export "bump_trap") (param i32 i32) (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (i32.store (i32.const 8) (global.get $g))
         (if (i32.eq (local.get 1) (i32.const 0)) (then unreachable)) (call $r (i32.const 8) (i32.const 4)) (i32.const 0)))`);
     await rt.load("bump_trap", bytes);
-    expect(rt.call("bump_trap").error!.reply).toBe("ERR function 'bump_trap' trapped: unreachable");
+    expect(rt.call("bump_trap").error!.reply).toBe("TRAP function 'bump_trap' trapped: unreachable");
     expect(u32(rt.call("bump_trap", ["x"]).value)).toBe(1);
   });
 

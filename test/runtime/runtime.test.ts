@@ -98,7 +98,7 @@ describe("registry", () => {
     await rt.load("echo", echoWat);
     rt.unload("echo");
     expect(rt.list()).toEqual([]);
-    expect(rt.call("echo").error!.reply).toBe("ERR unknown function 'echo'");
+    expect(rt.call("echo").error!.reply).toBe("NOFUNC unknown function 'echo'");
     expect(() => rt.unload("echo")).toThrow("unknown function 'echo'");
   });
 });

@@ -11,9 +11,9 @@ describe("trap positions", () => {
     await rt.load("trap", trap.wasm, { sourceMap: trap.sourceMap });
     const u = rt.call("trap", ["unreachable"]);
     expect(u.error!.code).toBe("ERR_TRAP");
-    expect(u.error!.reply).toMatch(/^ERR function 'trap' trapped: unreachable at test\/fixtures\/trap\.ts:13:\d+$/);
+    expect(u.error!.reply).toMatch(/^TRAP function 'trap' trapped: unreachable at test\/fixtures\/trap\.ts:13:\d+$/);
     const d = rt.call("trap", ["divzero"]);
-    expect(d.error!.reply).toMatch(/^ERR function 'trap' trapped: divide by zero at test\/fixtures\/trap\.ts:11:\d+$/);
+    expect(d.error!.reply).toMatch(/^TRAP function 'trap' trapped: divide by zero at test\/fixtures\/trap\.ts:11:\d+$/);
     expect(rt.call("trap", ["unreachable"]).error!.reply).toBe(u.error!.reply); // replay does not disturb later calls
   });
 
@@ -21,7 +21,7 @@ describe("trap positions", () => {
     const trap = await buildFixture("trap");
     const rt = createRuntime();
     await rt.load("trap", trap.wasm);
-    expect(rt.call("trap", ["unreachable"]).error!.reply).toBe("ERR function 'trap' trapped: unreachable");
+    expect(rt.call("trap", ["unreachable"]).error!.reply).toBe("TRAP function 'trap' trapped: unreachable");
   });
 
   test("a file loaded with WASM.LOAD finds the map beside it", async () => {

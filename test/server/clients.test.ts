@@ -21,7 +21,7 @@ describe("ioredis", () => {
       expect(await r.call("WASM.CALL", "echo", "a", "b")).toBe("a\nb");
       const bin = Buffer.from([0, 1, 2, 255, 13, 10]);
       expect(await r.callBuffer("WASM.CALL", "echo", bin)).toEqual(bin);
-      await expect(r.call("WASM.CALL", "nope")).rejects.toThrow("ERR unknown function 'nope'");
+      await expect(r.call("WASM.CALL", "nope")).rejects.toThrow("NOFUNC unknown function 'nope'");
       expect(await r.set("ik", "1")).toBe("OK");
       expect(await r.incr("ik")).toBe(2);
       expect(await r.get("ik")).toBe("2");
@@ -62,7 +62,7 @@ describe("node-redis", () => {
       expect(await c.sendCommand(["WASM.CALL", "kv_get", "nk"])).toBe("hello");
       expect(await c.sendCommand(["WASM.CALL", "kv_get", "missing"])).toBeNull();
       expect(await c.sendCommand(["WASM.LIST"])).toContain("kv_get");
-      await expect(c.sendCommand(["WASM.CALL", "nope"])).rejects.toThrow("ERR unknown function 'nope'");
+      await expect(c.sendCommand(["WASM.CALL", "nope"])).rejects.toThrow("NOFUNC unknown function 'nope'");
       const cfg = await c.configGet("save");
       expect(cfg).toEqual({ save: "" });
       expect(await c.exists(["nk", "missing"])).toBe(1);
@@ -95,8 +95,8 @@ describe("FerriteClient", () => {
       await f.wasmUnload("echo");
       const err = await f.wasmCall("echo").catch((e) => e);
       expect(err).toBeInstanceOf(FerriteReplyError);
-      expect(err.reply).toBe("ERR unknown function 'echo'");
-      expect(err.code).toBe("ERR");
+      expect(err.reply).toBe("NOFUNC unknown function 'echo'");
+      expect(err.code).toBe("ERR_UNKNOWN_FUNCTION");
       await expect(f.wasmLoad("echo", "echo.wasm", { capabilities: ["nope" as never] })).rejects.toThrow("ERR unknown capability 'nope'");
     } finally {
       await f.quit();

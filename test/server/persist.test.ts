@@ -40,7 +40,7 @@ describe("with data_dir", () => {
       expect(await second.cli(["WASM.CALL", "kv_set", "a", "1"])).toBe("OK");
       expect(await second.cli(["WASM.CALL", "echo", "still here"])).toBe("still here");
       // RELOAD reads the (changed) file at the remembered path: now it is the echo module.
-      expect(await second.cli(["WASM.RELOAD", "kv_set"])).toMatch(/^ERR cannot load 'kv_set': the module has several entry functions/);
+      expect(await second.cli(["WASM.RELOAD", "kv_set"])).toMatch(/^INVALIDMODULE cannot load 'kv_set': the module has several entry functions/);
       await writeFile(mine, KV_WASM);
       expect(await second.cli(["WASM.RELOAD", "kv_set"])).toBe("OK");
       expect(await second.cli(["WASM.RELOAD", "echo"])).toMatch(/has no file to reload/);

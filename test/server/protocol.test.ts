@@ -72,10 +72,10 @@ describe("requests", () => {
   test("RESP3 after HELLO 3: null, map", async () => {
     await withClient(async (c) => {
       c.send(cmd("HELLO", "3") + cmd("GET", "missing") + cmd("CONFIG", "GET", "databases") + cmd("WASM.CALL", "nope"));
-      await c.until((s) => s.includes("-ERR unknown function 'nope'\r\n"));
+      await c.until((s) => s.includes("-NOFUNC unknown function 'nope'\r\n"));
       const text = c.received();
       expect(text.startsWith("%7\r\n")).toBe(true);
-      expect(text).toContain("\r\n_\r\n%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n-ERR unknown function");
+      expect(text).toContain("\r\n_\r\n%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n-NOFUNC unknown function");
     });
   });
 

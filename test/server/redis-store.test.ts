@@ -40,7 +40,7 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
 
   test("a failed call leaves the real Redis untouched", async () => {
     await redis.cli(["SET", "guarded", "before"]);
-    expect(await t.cli(["WASM.CALL", "kv_set_fail", "guarded", "after", "fresh", "x"])).toBe("ERR boom");
+    expect(await t.cli(["WASM.CALL", "kv_set_fail", "guarded", "after", "fresh", "x"])).toBe("FUNCERR boom");
     expect(await redis.cli(["GET", "guarded"])).toBe("before");
     expect(await redis.cli(["EXISTS", "fresh"])).toBe("0");
   });
@@ -78,18 +78,18 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
     await redis.cli(["LPUSH", "list", "x"]);
     expect(await t.cli(["TYPE", "list"])).toBe("list");
     expect(await t.cli(["GET", "list"])).toBe("WRONGTYPE Operation against a key holding the wrong kind of value");
-    expect(await t.cli(["WASM.CALL", "kv_get", "list"])).toMatch(/^ERR the store at redis:\/\/127\.0\.0\.1:\d+ refused ferrite_get: WRONGTYPE/);
+    expect(await t.cli(["WASM.CALL", "kv_get", "list"])).toMatch(/^STORE the store at redis:\/\/127\.0\.0\.1:\d+ refused ferrite_get: WRONGTYPE/);
     expect(await t.cli(["INFO", "keyspace"])).toMatch(/db0:keys=\d+,expires=1/);
   });
 
   test("when Redis goes down: clear errors, no hang, the server goes on", async () => {
     await redis.stop();
     const started = Date.now();
-    expect(await t.cli(["WASM.CALL", "kv_get", "user:1"])).toMatch(/^ERR the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable for ferrite_get .*check that it is running/);
-    expect(await t.cli(["GET", "user:1"])).toMatch(/^ERR the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable/);
+    expect(await t.cli(["WASM.CALL", "kv_get", "user:1"])).toMatch(/^STORE the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable for ferrite_get .*check that it is running/);
+    expect(await t.cli(["GET", "user:1"])).toMatch(/^STORE the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable/);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await t.cli(["PING"])).toBe("PONG");
-    expect(await t.cli(["WASM.CALL", "kv_set_fail", "a", "b"])).toBe("ERR boom"); // fails before any store access
+    expect(await t.cli(["WASM.CALL", "kv_set_fail", "a", "b"])).toBe("FUNCERR boom"); // fails before any store access
   });
 
   test("when it comes back, the server reconnects by itself", async () => {

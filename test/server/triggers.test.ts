@@ -57,8 +57,8 @@ describe("validation trigger", () => {
 
   test("redis-cli: an invalid SET user:1 is refused with the function's error and nothing changes", async () => {
     const reply = await t.cli(["SET", "user:1", '{"name":"Bob","email":"bob-at-example"}']);
-    expect(reply).toBe("ERR invalid email 'bob-at-example' (write refused by trigger 'validate_users')");
-    expect(await t.cli(["SET", "user:1", "not json"])).toMatch(/^ERR a user must be a JSON object/);
+    expect(reply).toBe("FUNCERR invalid email 'bob-at-example' (write refused by trigger 'validate_users')");
+    expect(await t.cli(["SET", "user:1", "not json"])).toMatch(/^FUNCERR a user must be a JSON object/);
     expect(await t.cli(["GET", "user:1"])).toBe(ADA);
   });
 
@@ -68,7 +68,7 @@ describe("validation trigger", () => {
   });
 
   test("MSET is refused whole when one pair fails", async () => {
-    expect(await t.cli(["MSET", "user:2", ADA, "user:3", "bad", "plain", "x"])).toMatch(/^ERR a user must be a JSON object/);
+    expect(await t.cli(["MSET", "user:2", ADA, "user:3", "bad", "plain", "x"])).toMatch(/^FUNCERR a user must be a JSON object/);
     expect(await t.cli(["EXISTS", "user:2", "user:3", "plain"])).toBe("0");
     expect(await t.cli(["MSET", "user:2", ADA, "plain", "x"])).toBe("OK");
   });
@@ -85,7 +85,7 @@ describe("validation trigger", () => {
     expect(await t.cli(["SET", "user:9", "free text"])).toBe("OK");
     expect((await info("validate_users")).enabled).toBe(0);
     expect(await t.cli(["TRIGGER.ENABLE", "validate_users"])).toBe("OK");
-    expect(await t.cli(["SET", "user:9", "free text"])).toMatch(/^ERR a user must be a JSON object/);
+    expect(await t.cli(["SET", "user:9", "free text"])).toMatch(/^FUNCERR a user must be a JSON object/);
   });
 
   test("a function's own writes do not fire triggers", async () => {
@@ -97,7 +97,7 @@ describe("validation trigger", () => {
 describe("events", () => {
   test("DEL, INCR (sees the resulting number) and UNLINK", async () => {
     expect(await t.cli(["TRIGGER.CREATE", "lock", "ON", "locked:*", "EVENTS", "set", "del", "ACTION", "CALL", "deny"])).toBe("OK");
-    expect(await t.cli(["SET", "locked:a", "1"])).toBe("ERR writes to locked:* are not allowed (write refused by trigger 'lock')");
+    expect(await t.cli(["SET", "locked:a", "1"])).toBe("FUNCERR writes to locked:* are not allowed (write refused by trigger 'lock')");
     expect(await t.cli(["INCR", "locked:n"])).toMatch(/refused by trigger 'lock'/);
     expect(await t.cli(["EXISTS", "locked:n"])).toBe("0");
     expect(await t.cli(["TRIGGER.DISABLE", "lock"])).toBe("OK");
@@ -115,18 +115,18 @@ describe("events", () => {
     await client.wasmLoadB("gone", constant("ok", "gone"));
     expect(await t.cli(["TRIGGER.CREATE", "g", "ON", "gone:*", "EVENTS", "SET", "ACTION", "CALL", "gone"])).toBe("OK");
     expect(await t.cli(["WASM.UNLOAD", "gone"])).toBe("OK");
-    expect(await t.cli(["SET", "gone:1", "x"])).toBe("ERR unknown function 'gone' (write refused by trigger 'g')");
+    expect(await t.cli(["SET", "gone:1", "x"])).toBe("NOFUNC unknown function 'gone' (write refused by trigger 'g')");
     expect(await t.cli(["TRIGGER.DELETE", "g"])).toBe("OK");
   });
 });
 
 describe("errors", () => {
   test("grammar and names", async () => {
-    expect(await t.cli(["TRIGGER.CREATE", "x", "ON", "a:*", "EVENTS", "SET", "ACTION", "CALL", "nope"])).toMatch(/^ERR unknown function 'nope'; load it with WASM.LOAD/);
+    expect(await t.cli(["TRIGGER.CREATE", "x", "ON", "a:*", "EVENTS", "SET", "ACTION", "CALL", "nope"])).toMatch(/^NOFUNC unknown function 'nope'; load it with WASM.LOAD/);
     expect(await t.cli(["TRIGGER.CREATE", "x", "IN", "a:*", "EVENTS", "SET", "ACTION", "CALL", "deny"])).toMatch(/^ERR syntax error: expected ON where 'IN' is/);
     expect(await t.cli(["TRIGGER.CREATE", "x", "ON", "a:*", "EVENTS", "HSET", "ACTION", "CALL", "deny"])).toBe("ERR syntax error: unknown trigger event 'HSET'; use SET or DEL");
-    expect(await t.cli(["TRIGGER.CREATE", "validate_users", "ON", "a:*", "EVENTS", "SET", "ACTION", "CALL", "deny"])).toMatch(/^ERR trigger 'validate_users' already exists/);
-    expect(await t.cli(["TRIGGER.INFO", "nope"])).toMatch(/^ERR no such trigger 'nope'/);
+    expect(await t.cli(["TRIGGER.CREATE", "validate_users", "ON", "a:*", "EVENTS", "SET", "ACTION", "CALL", "deny"])).toMatch(/^EXISTS trigger 'validate_users' already exists/);
+    expect(await t.cli(["TRIGGER.INFO", "nope"])).toMatch(/^NOTRIGGER no such trigger 'nope'/);
     expect(await t.cli(["TRIGGER.CREATE", "x", "ON"])).toBe("ERR wrong number of arguments for 'trigger.create' command");
   });
 });
@@ -168,7 +168,7 @@ describe.skipIf(!HAVE_REDIS)("with store = redis://", () => {
       expect(await s.cli(["TRIGGER.CREATE", "v", "ON", "user:*", "EVENTS", "SET", "ACTION", "CALL", "validateUser"])).toBe("OK");
       expect(await s.cli(["TRIGGER.CREATE", "lock", "ON", "locked:*", "EVENTS", "SET", "DEL", "ACTION", "CALL", "deny"])).toBe("OK");
       expect(await s.cli(["SET", "user:1", ADA])).toBe("OK");
-      expect(await s.cli(["SET", "user:1", "nope"])).toMatch(/^ERR a user must be a JSON object.*refused by trigger 'v'/);
+      expect(await s.cli(["SET", "user:1", "nope"])).toMatch(/^FUNCERR a user must be a JSON object.*refused by trigger 'v'/);
       expect(await redis.cli(["GET", "user:1"])).toBe(ADA);
       expect(await s.cli(["INCR", "user:n"])).toMatch(/refused by trigger 'v'/); // "1" is not a JSON object
       expect(await s.cli(["INCR", "locked:n"])).toMatch(/refused by trigger 'lock'/);

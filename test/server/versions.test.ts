@@ -62,8 +62,8 @@ describe("versions", () => {
   test("errors", async () => {
     expect(await t.cli(["WASM.ROLLBACK", "greet", "9"])).toBe("ERR function 'greet' has no version 9 (kept: 1, 2, 3)");
     expect(await t.cli(["WASM.ROLLBACK", "greet", "x"])).toMatch(/^ERR invalid version 'x'/);
-    expect(await t.cli(["WASM.ROLLBACK", "nope"])).toBe("ERR unknown function 'nope'");
-    expect(await t.cli(["WASM.VERSIONS", "nope"])).toBe("ERR unknown function 'nope'");
+    expect(await t.cli(["WASM.ROLLBACK", "nope"])).toBe("NOFUNC unknown function 'nope'");
+    expect(await t.cli(["WASM.VERSIONS", "nope"])).toBe("NOFUNC unknown function 'nope'");
     expect(await t.cli(["WASM.ROLLBACK", "greet", "1", "2"])).toBe("ERR wrong number of arguments for 'wasm.rollback' command");
   });
 

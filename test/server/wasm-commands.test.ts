@@ -40,7 +40,7 @@ describe("WASM.LOAD", () => {
   });
 
   test("a name that exists needs REPLACE", async () => {
-    expect(await t.cli(["WASM.LOAD", "echo", "echo.wasm"])).toBe("ERR function 'echo' already exists; add REPLACE to overwrite it");
+    expect(await t.cli(["WASM.LOAD", "echo", "echo.wasm"])).toBe("EXISTS function 'echo' already exists; add REPLACE to overwrite it");
     expect(await t.cli(["WASM.LOAD", "echo", "echo.wasm", "REPLACE", "CAPABILITIES", "read", "write"])).toBe("OK");
   });
 
@@ -67,14 +67,14 @@ describe("WASM.LOAD", () => {
 
   test("a file that is not WebAssembly is refused with a reason", async () => {
     await writeFile(path.join(t.pluginsDir, "junk.wasm"), "not wasm at all");
-    expect(await t.cli(["WASM.LOAD", "junk", "junk.wasm"])).toMatch(/^ERR cannot load 'junk': /);
+    expect(await t.cli(["WASM.LOAD", "junk", "junk.wasm"])).toMatch(/^INVALIDMODULE cannot load 'junk': /);
   });
 });
 
 describe("WASM.LOADB", () => {
   test("loads bytes sent with redis-cli -x", async () => {
     expect(await t.cli(["-x", "WASM.LOADB", "status7"], { input: ECHO_WASM })).toBe("OK");
-    expect(await t.cli(["WASM.CALL", "status7"])).toBe("ERR function 'status7' returned status 7");
+    expect(await t.cli(["WASM.CALL", "status7"])).toBe("FUNCERR function 'status7' returned status 7");
     expect(JSON.parse(await t.cli(["WASM.INFO", "status7"])).path).toBeNull();
   });
 
@@ -83,14 +83,14 @@ describe("WASM.LOADB", () => {
   });
 
   test("bytes that are not a module", async () => {
-    expect(await t.cli(["-x", "WASM.LOADB", "bad"], { input: "\x00asm junk" })).toMatch(/^ERR cannot load 'bad'/);
+    expect(await t.cli(["-x", "WASM.LOADB", "bad"], { input: "\x00asm junk" })).toMatch(/^INVALIDMODULE cannot load 'bad'/);
   });
 });
 
 describe("WASM.CALL and WASM.CALLREAD", () => {
   test("unknown function", async () => {
-    expect(await t.cli(["WASM.CALL", "nope", "a"])).toBe("ERR unknown function 'nope'");
-    expect(await t.cli(["WASM.CALLREAD", "nope"])).toBe("ERR unknown function 'nope'");
+    expect(await t.cli(["WASM.CALL", "nope", "a"])).toBe("NOFUNC unknown function 'nope'");
+    expect(await t.cli(["WASM.CALLREAD", "nope"])).toBe("NOFUNC unknown function 'nope'");
   });
 
   test("a function that returns nothing replies nil", async () => {
@@ -99,18 +99,18 @@ describe("WASM.CALL and WASM.CALLREAD", () => {
     expect(await t.cli(["-3", "WASM.CALL", "grow", "\x01"])).toBe("");
   });
 
-  test("failures are ERR lines: ferrite_error, timeout, write in CALLREAD", async () => {
+  test("failures are error lines whose first word is the kind: ferrite_error, timeout, write in CALLREAD", async () => {
     await t.cli(["WASM.LOAD", "write_then_fail", "echo.wasm", "CAPABILITIES", "write"]);
-    expect(await t.cli(["WASM.CALL", "write_then_fail"])).toBe("ERR boom");
-    expect(await t.cli(["WASM.CALLREAD", "write_then_fail"])).toBe("ERR function 'write_then_fail' attempted a write in WASM.CALLREAD");
+    expect(await t.cli(["WASM.CALL", "write_then_fail"])).toBe("FUNCERR boom");
+    expect(await t.cli(["WASM.CALLREAD", "write_then_fail"])).toBe("NOWRITE function 'write_then_fail' attempted a write in WASM.CALLREAD");
     await t.cli(["WASM.LOAD", "spin", "echo.wasm", "TIMEOUT", "50"]);
-    expect(await t.cli(["WASM.CALL", "spin"])).toBe("ERR function 'spin' timed out after 50 ms");
+    expect(await t.cli(["WASM.CALL", "spin"])).toBe("TIMEOUT function 'spin' timed out after 50 ms");
     expect(await t.cli(["PING"])).toBe("PONG"); // the server goes on
   });
 
   test("a missing capability fails the call", async () => {
     await t.cli(["WASM.LOAD", "kv_set", "kv.wasm", "CAPABILITIES", "read"]);
-    expect(await t.cli(["WASM.CALL", "kv_set", "k", "v"])).toBe("ERR function 'kv_set' lacks capability 'write' (ferrite_set)");
+    expect(await t.cli(["WASM.CALL", "kv_set", "k", "v"])).toBe("NOCAP function 'kv_set' lacks capability 'write' (ferrite_set)");
   });
 
   test("CALLREAD runs a reading function", async () => {
@@ -126,14 +126,14 @@ describe("WASM.UPDATE, RELOAD, UNLOAD, LIST, STATS", () => {
     expect(await t.cli(["WASM.CALL", "kv_set", "k", "v"])).toBe("OK");
     expect(JSON.parse(await t.cli(["WASM.INFO", "kv_set"]))).toMatchObject({ capabilities: ["write"], timeout_ms: 300 });
     expect(await t.cli(["WASM.UPDATE", "kv_set", "REPLACE"])).toMatch(/^ERR syntax error: unexpected 'REPLACE' in WASM.UPDATE/);
-    expect(await t.cli(["WASM.UPDATE", "nope", "TIMEOUT", "5"])).toBe("ERR unknown function 'nope'");
+    expect(await t.cli(["WASM.UPDATE", "nope", "TIMEOUT", "5"])).toBe("NOFUNC unknown function 'nope'");
     expect(await t.cli(["WASM.UPDATE", "kv_set", "MEMORY", "1GBX"])).toBe("ERR invalid memory limit '1GBX'");
   });
 
   test("RELOAD re-reads the file and keeps the settings", async () => {
     expect(await t.cli(["WASM.RELOAD", "kv_set"])).toBe("OK");
     expect(JSON.parse(await t.cli(["WASM.INFO", "kv_set"]))).toMatchObject({ capabilities: ["write"], timeout_ms: 300 });
-    expect(await t.cli(["WASM.RELOAD", "nope"])).toBe("ERR unknown function 'nope'");
+    expect(await t.cli(["WASM.RELOAD", "nope"])).toBe("NOFUNC unknown function 'nope'");
   });
 
   test("LIST is an array of names in load order", async () => {
@@ -149,23 +149,23 @@ describe("WASM.UPDATE, RELOAD, UNLOAD, LIST, STATS", () => {
     const all = JSON.parse(await t.cli(["WASM.STATS"]));
     expect(all.functions.echo.invocations).toBeGreaterThan(0);
     expect(all.totals.functions).toBe((await t.cli(["WASM.LIST"])).split("\n").length);
-    expect(await t.cli(["WASM.STATS", "nope"])).toBe("ERR unknown function 'nope'");
+    expect(await t.cli(["WASM.STATS", "nope"])).toBe("NOFUNC unknown function 'nope'");
     expect(await t.cli(["WASM.STATS", "a", "b"])).toBe("ERR wrong number of arguments for 'wasm.stats' command");
   });
 
   test("UNLOAD removes it", async () => {
     expect(await t.cli(["WASM.UNLOAD", "counter"])).toBe("OK");
-    expect(await t.cli(["WASM.CALL", "counter"])).toBe("ERR unknown function 'counter'");
-    expect(await t.cli(["WASM.UNLOAD", "counter"])).toBe("ERR unknown function 'counter'");
+    expect(await t.cli(["WASM.CALL", "counter"])).toBe("NOFUNC unknown function 'counter'");
+    expect(await t.cli(["WASM.UNLOAD", "counter"])).toBe("NOFUNC unknown function 'counter'");
   });
 });
 
 describe("hostile modules get an error, the server goes on", () => {
   test.each([
-    ["a start function that never returns", `(module ${ABI} (func $s (loop $l (br $l))) (start $s))`, /^ERR function 'h' timed out while starting up \(after 1000 ms\)/],
-    ["an import outside the ABI", `(module (import "env" "system" (func (param i32))) ${ABI})`, /^ERR cannot load 'h': .*system/],
-    ["an initial memory above the limit", `(module (memory (export "memory") 200) (func (export "ferrite_alloc") (param i32) (result i32) (i32.const 8)) (func (export "h") (param i32 i32) (result i32) (i32.const 0)))`, /^ERR cannot load 'h': its initial memory is 12800KB .*raise MEMORY/],
-    ["no ferrite_alloc export", `(module (memory (export "memory") 1) (func (export "h") (param i32 i32) (result i32) (i32.const 0)))`, /^ERR cannot load 'h': .*ferrite_alloc/],
+    ["a start function that never returns", `(module ${ABI} (func $s (loop $l (br $l))) (start $s))`, /^TIMEOUT function 'h' timed out while starting up \(after 1000 ms\)/],
+    ["an import outside the ABI", `(module (import "env" "system" (func (param i32))) ${ABI})`, /^INVALIDMODULE cannot load 'h': .*system/],
+    ["an initial memory above the limit", `(module (memory (export "memory") 200) (func (export "ferrite_alloc") (param i32) (result i32) (i32.const 8)) (func (export "h") (param i32 i32) (result i32) (i32.const 0)))`, /^MEMORY cannot load 'h': its initial memory is 12800KB .*raise MEMORY/],
+    ["no ferrite_alloc export", `(module (memory (export "memory") 1) (func (export "h") (param i32 i32) (result i32) (i32.const 0)))`, /^INVALIDMODULE cannot load 'h': .*ferrite_alloc/],
   ])("%s", async (_what, source, error) => {
     expect(await t.cli(["-x", "WASM.LOADB", "h"], { input: wat(source) })).toMatch(error);
     expect(await t.cli(["PING"])).toBe("PONG");
@@ -176,9 +176,9 @@ describe("hostile modules get an error, the server goes on", () => {
       (func $r (export "r") (param i32 i32) (result i32) (call $r (local.get 0) (local.get 1)))
       (func (export "g") (param i32 i32) (result i32) (drop (memory.grow (i32.const 1000))) (i32.const 0)))`);
     expect(await t.cli(["-x", "WASM.LOADB", "r"], { input: mod })).toBe("OK");
-    expect(await t.cli(["WASM.CALL", "r"])).toMatch(/^ERR function 'r' trapped: call stack exhausted/);
+    expect(await t.cli(["WASM.CALL", "r"])).toMatch(/^TRAP function 'r' trapped: call stack exhausted/);
     expect(await t.cli(["-x", "WASM.LOADB", "g"], { input: mod })).toBe("OK");
-    expect(await t.cli(["WASM.CALL", "g"])).toBe("ERR function 'g' exceeded its memory limit of 10MB");
+    expect(await t.cli(["WASM.CALL", "g"])).toBe("MEMORY function 'g' exceeded its memory limit of 10MB");
     expect(await t.cli(["PING"])).toBe("PONG");
   });
 });

@@ -80,7 +80,7 @@ describe("each capability missing in turn fails the call", () => {
       const r = rt.call(`use_${name}`);
       expect(r.ok).toBe(false);
       expect(r.error!.code).toBe("ERR_CAPABILITY");
-      expect(r.error!.reply).toBe(`ERR function 'use_${name}' lacks capability '${cap}' (ferrite_${name})`);
+      expect(r.error!.reply).toBe(`NOCAP function 'use_${name}' lacks capability '${cap}' (ferrite_${name})`);
       expect(store.getString("k")).toBe("before");
     });
   }
@@ -112,7 +112,7 @@ describe("WASM.CALLREAD", () => {
     const { rt, store } = testRuntime();
     await rt.load("read_then_write", hostWat, { capabilities: ["all"] });
     const r = rt.callRead("read_then_write");
-    expect(r.error!.reply).toBe("ERR function 'read_then_write' attempted a write in WASM.CALLREAD");
+    expect(r.error!.reply).toBe("NOWRITE function 'read_then_write' attempted a write in WASM.CALLREAD");
     expect(store.get(Buffer.from("k"))).toBeNull();
     expect(rt.call("read_then_write").ok).toBe(true);
   });

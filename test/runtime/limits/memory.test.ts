@@ -42,7 +42,7 @@ describe("memory limit enforcement", () => {
     const rt = createRuntime();
     await rt.load("grow", echoWat, { memory: "1MB" });
     const r = rt.call("grow", [new Uint8Array([16])]); // 1 + 16 pages > 16
-    expect(r.error!.reply).toBe("ERR function 'grow' exceeded its memory limit of 1MB");
+    expect(r.error!.reply).toBe("MEMORY function 'grow' exceeded its memory limit of 1MB");
     expect(rt.call("grow", [new Uint8Array([15])]).ok).toBe(true); // exactly 16 pages: allowed
     expect(rt.stats("grow").memory_used_bytes).toBe(16 * 65536);
   });

@@ -16,7 +16,7 @@ describe("timeout", () => {
     const t = performance.now();
     const r = rt.call("spin");
     const elapsed = performance.now() - t;
-    expect(r.error!.reply).toBe("ERR function 'spin' timed out after 100 ms");
+    expect(r.error!.reply).toBe("TIMEOUT function 'spin' timed out after 100 ms");
     expect(elapsed).toBeGreaterThanOrEqual(100);
     expect(elapsed).toBeLessThan(110);
     expect(utf8(rt.call("echo", ["still here"]).value)).toBe("still here");
@@ -32,7 +32,7 @@ describe("timeout", () => {
     await rt.load("echo", echo.wasm);
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      expect(rt.call("loop").error!.reply).toBe("ERR function 'loop' timed out after 100 ms");
+      expect(rt.call("loop").error!.reply).toBe("TIMEOUT function 'loop' timed out after 100 ms");
       const elapsed = performance.now() - t;
       expect(elapsed).toBeGreaterThanOrEqual(100);
       expect(elapsed).toBeLessThan(110);
@@ -67,7 +67,7 @@ describe("timeout", () => {
       (func $r (param $n i32) (result i32) (i32.add (call $r (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
       (func (export "deep") (param i32 i32) (result i32) (drop (call $r (i32.const 0))) (i32.const 0)))`));
     const r = rt.call("deep");
-    expect(r.error!.reply).toBe("ERR function 'deep' trapped: call stack exhausted (unbounded or too deep recursion)");
+    expect(r.error!.reply).toBe("TRAP function 'deep' trapped: call stack exhausted (unbounded or too deep recursion)");
     await rt.load("echo", echoWat);
     expect(rt.call("echo", ["ok"]).ok).toBe(true);
     expect(rt.call("deep").error!.code).toBe("ERR_TRAP");
