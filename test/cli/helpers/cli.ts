@@ -27,6 +27,7 @@ function sourceHash(): string {
   };
   walk(path.join(ROOT, "cli"));
   walk(path.join(ROOT, "runtime-sim"));
+  walk(path.join(ROOT, "server")); // dist/server (the ./server and ./client entries) is built from it
   for (const f of ["package.json", "tsconfig.json", "tsconfig.build.json"]) hash.update(readFileSync(path.join(ROOT, f)));
   return hash.digest("hex");
 }
