@@ -23,7 +23,7 @@ export namespace output {
     output.string(JSON.stringify<T>(value));
   }
 
-  /** Marks the call failed: the client sees `ERR <message>`. The entry should then return nonzero. */
+  /** Marks the call failed: the client sees `FUNCERR <message>`. The entry should then return nonzero. */
   export function error(message: String): void {
     const block = stringBlock(message);
     ferrite_error(blockData(block), blockLength(block));
