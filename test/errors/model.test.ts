@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { CliError, Reported } from "../../cli/lib/errors.js";
+import { CliError, Reported } from "../../cli/shared/errors.js";
 import { BridgeError } from "../../runtime-sim/host.js";
 import { errors, FerriteError, FerriteReplyError, REPLY_WORDS, replyCode, type ErrorCode } from "../../runtime-sim/errors.js";
 import { ConfigError, ServerStartError } from "../../server/index.js";

@@ -28,7 +28,7 @@ const TYPES: Record<string, string[]> = {
     "LoadOptions", "LogEntry", "LogLevel", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
   ],
   "ferrite-wasm/testing": ["ManualClock"],
-  "ferrite-wasm/server": ["ConfigInput", "FerriteConfig", "FerriteServer", "LoadConfigOptions", "LogLevel", "Logger", "ServerConfig", "ServerOptions", "WasmConfig"],
+  "ferrite-wasm/server": ["ConfigInput", "FerriteConfig", "FerriteServer", "LoadConfigOptions", "LogLevel", "Logger", "ServerConfig", "ServerOptions", "VersionRecord", "WasmConfig"],
   "ferrite-wasm/client": ["ErrorCode", "WasmArg", "WasmLoadOptions", "WasmUpdateOptions"],
   "ferrite-wasm/project": ["Project", "ProjectOptions"],
 };
