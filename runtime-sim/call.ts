@@ -9,7 +9,8 @@ import { Deadline, TimeoutSignal } from "./limits/deadline.js";
 import { errors, FerriteError } from "./errors.js";
 import { Transaction } from "./store/transaction.js";
 import type { Store } from "./store/store.js";
-import type { CallArg, CallResult, HostCall, HttpRequest, HttpResponse, LogEntry, LogLevel } from "./options.js";
+import { AnswerSource } from "./answers.js";
+import type { CallArg, CallResult, HostCall, HttpRequest, HttpResponse, LogEntry, LogLevel, RecordedAnswers } from "./options.js";
 import type { Isolate } from "./isolation.js";
 
 /** Thrown by `__ferrite.oom` when the guest grows memory past its limit. */
@@ -40,8 +41,15 @@ export class CallContext implements HostContext {
   capMask = 0;
   readOnly = false;
   readonly deadline = new Deadline();
-  /** Answers of now/random/http in order, kept when a trap may need replaying (sourcemap.ts). */
-  tape: unknown[] | null = null;
+  /** Answers of now/random/http in order, kept when a trap may need replaying (sourcemap.ts) or
+   * the call is recorded (flight recorder). */
+  tape: RecordedAnswers | null = null;
+  /** Keep the tape on every call: the function has a source map. */
+  keepTape = false;
+  /** When a recorded call started (runtime clock); 0 when the call is not recorded. */
+  recordStart = 0;
+  /** Replay: now/random/http are answered from a recorded call. */
+  #answers: AnswerSource | null = null;
   #rawArgs: readonly CallArg[] = [];
   #args: Uint8Array[] | null = null;
 
@@ -60,7 +68,7 @@ export class CallContext implements HostContext {
     this.#args = value;
   }
 
-  begin(args: readonly CallArg[], readOnly: boolean, capMask: number): void {
+  begin(args: readonly CallArg[], readOnly: boolean, capMask: number, record = false, answers?: RecordedAnswers): void {
     this.#rawArgs = args;
     this.#args = null;
     this.returned = null;
@@ -70,19 +78,26 @@ export class CallContext implements HostContext {
     this.readOnly = readOnly;
     this.capMask = capMask;
     this.tx.reset(this.env.store);
-    if (this.tape !== null && this.tape.length) this.tape = [];
+    const reads = this.tx.reads;
+    if (record) {
+      if (reads === null) this.tx.reads = [];
+      else if (reads.length) reads.length = 0;
+    } else if (reads !== null) this.tx.reads = null;
+    this.tape = record || this.keepTape ? emptyTape(this.tape) : null;
+    this.recordStart = record ? this.env.clock() : 0;
+    this.#answers = answers === undefined ? null : new AnswerSource(answers, this.env.clock);
     this.mem.dirtyLo = 0xffffffff;
     this.mem.dirtyHi = 0;
   }
 
   now(): number {
-    const t = this.env.clock();
-    this.tape?.push(t);
+    const t = this.#answers === null ? this.env.clock() : this.#answers.now();
+    this.tape?.now.push(t);
     return t;
   }
   random(): number {
-    const r = this.env.random();
-    this.tape?.push(r);
+    const r = this.#answers === null ? this.env.random() : this.#answers.random();
+    this.tape?.random.push(r);
     return r;
   }
   log(level: LogLevel, message: string): void {
@@ -91,8 +106,8 @@ export class CallContext implements HostContext {
     this.env.onLog?.(entry);
   }
   http(request: HttpRequest): HttpResponse {
-    const response = this.env.http(this.fn, request, this.deadline.remainingMs);
-    this.tape?.push(response);
+    const response = this.#answers === null ? this.env.http(this.fn, request, this.deadline.remainingMs) : this.#answers.http(request);
+    this.tape?.http.push({ request, response });
     return response;
   }
 
@@ -126,6 +141,15 @@ export class CallContext implements HostContext {
       },
     };
   }
+}
+
+/** The tape emptied for a new call (reused unless a record took it). */
+function emptyTape(t: RecordedAnswers | null): RecordedAnswers {
+  if (t === null) return { now: [], random: [], http: [] };
+  if (t.now.length) t.now.length = 0;
+  if (t.random.length) t.random.length = 0;
+  if (t.http.length) t.http.length = 0;
+  return t;
 }
 
 export interface CallTarget {

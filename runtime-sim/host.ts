@@ -16,3 +16,6 @@ export { prepareModule } from "./module.js";
 export type { PreparedModule } from "./module.js";
 export { HOST_BY_NAME } from "./abi/host-table.js";
 export { WASM_PAGE } from "./limits/memory.js";
+// The flight recorder's record format (the server writes it; replayFailedCall reads it).
+export { failedCallToJSON, failedCallFromJSON, FAILED_CALL_FORMAT } from "./replay.js";
+export type { FailedCallMeta } from "./replay.js";

@@ -5,6 +5,8 @@ export { MemoryStore } from "./store/memory-store.js";
 export { FerriteError, isFerriteError } from "./errors.js";
 export { CAPABILITIES, parseCapabilities } from "./capabilities.js";
 export { parseMemoryLimit, formatBytes } from "./limits/memory.js";
+export { replayFailedCall } from "./replay.js";
+export type { FailedCallJSON, JsonBytes, ReplayOptions } from "./replay.js";
 export type { Store } from "./store/store.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {
@@ -24,6 +26,9 @@ export type {
   LoadOptions,
   LogEntry,
   LogLevel,
+  RecordedAnswers,
+  RecordedCall,
+  RecordedRead,
   RuntimeDefaults,
   RuntimeOptions,
 } from "./options.js";

@@ -98,6 +98,43 @@ export interface LoadOptions extends FunctionSettings {
 export interface CallOptions {
   /** WASM.CALLREAD: any write or delete fails the call. */
   readOnly?: boolean;
+  /** Keep what the call reads and the time, random and http answers it gets; a failed call then
+   * hands them back in `result.recorded` (the server's flight recorder). Nothing is built on success. */
+  record?: boolean;
+  /** Answer ferrite_now, ferrite_random and ferrite_http from a recorded call (replay). */
+  answers?: RecordedAnswers;
+}
+
+/** The time, random and http answers a call got, in the order it asked. */
+export interface RecordedAnswers {
+  now: number[];
+  random: number[];
+  http: { request: HttpRequest; response: HttpResponse }[];
+}
+
+/** A store answer a call saw: the first one per key. */
+export type RecordedRead =
+  | { key: Uint8Array; value: Uint8Array | null }
+  /** Only existence was asked (ferrite_exists, ferrite_del): the value itself was never read. */
+  | { key: Uint8Array; exists: boolean };
+
+/** A failed call's inputs, complete enough to run it again exactly: see `replayFailedCall`. */
+export interface RecordedCall {
+  function: string;
+  /** The export that ran. */
+  entry: string;
+  /** SHA-256 (hex) of the module that ran. */
+  sha256: string;
+  args: Uint8Array[];
+  readOnly: boolean;
+  capabilities: Capability[];
+  memory_limit_bytes: number;
+  timeout_ms: number;
+  /** When the call started, ms since the epoch (runtime clock). */
+  time: number;
+  /** What the keyspace held for each key the call read, before its own writes. */
+  reads: RecordedRead[];
+  answers: RecordedAnswers;
 }
 
 /** What a function touched in the keyspace; value null means deleted. */
@@ -128,6 +165,8 @@ export interface CallResult {
   hostCalls: HostCall[];
   /** Wall-clock duration of the call in milliseconds. */
   durationMs: number;
+  /** What a failed call saw, when it was called with `record`; absent otherwise. */
+  recorded?: RecordedCall;
 }
 
 /** WASM.INFO fields (spec) plus what the runtime knows. */

@@ -26,6 +26,8 @@ import type {
   FunctionSettings,
   FunctionStats,
   LoadOptions,
+  RecordedAnswers,
+  RecordedCall,
   RuntimeOptions,
 } from "./options.js";
 
@@ -175,7 +177,7 @@ export class Runtime {
     const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name, explicitEntry));
     checkInitialMemory(name, prepared, s.memoryBytes);
     const ctx = new CallContext(name, this.#env);
-    if (sourceMap) ctx.tape = []; // record time, random and http answers so a trap can be replayed
+    ctx.keepTape = sourceMap !== null; // keep time, random and http answers so a trap can be replayed
     const fn = new LoadedFunction(name, prepared, entry, file, s.capabilities, s.memoryBytes, s.timeoutMs, sourceMap, ctx);
     try {
       fn.instantiate();
@@ -199,18 +201,20 @@ export class Runtime {
         return failedResult(error);
       }
     }
-    fn.ctx.begin(args, options.readOnly === true, fn.capMask);
+    const record = options.record === true;
+    fn.ctx.begin(args, options.readOnly === true, fn.capMask, record, options.answers);
     const out = runCall(
       { name, ctx: fn.ctx, isolate, entry: fn.entryFn, timeoutMs: fn.timeoutMs, memoryLimitText: fn.memoryText },
       args,
     );
     if (!isolate.reset(fn.ctx.mem.dirtyLo, fn.ctx.mem.dirtyHi)) fn.isolate = null;
     if (out.trapped && fn.sourceMap) {
-      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, fn.ctx.tape ?? [], this.#env, fn.timeoutMs);
+      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, fn.ctx.tape ?? NO_ANSWERS, this.#env, fn.timeoutMs);
       if (position && out.result.error) {
         out.result.error = errors.trapped(name, String(out.result.error.data.reason), position);
       }
     }
+    if (record && !out.result.ok) out.result.recorded = takeRecord(fn, args, options.readOnly === true, fn.ctx.recordStart);
     fn.counters.record(out.result.ok ? "ok" : out.timedOut ? "timeout" : "failed", out.result.durationMs, out.memoryBytes, this.#clock());
     return out.result;
   }
@@ -376,6 +380,30 @@ function startFailure(name: string, e: unknown, budgetMs: number): FerriteError 
   }
   const reason = e instanceof Error ? e.message : String(e);
   return new FerriteError("ERR_TRAP", `function '${name}' trapped while starting up: ${reason}`, name, { reason });
+}
+
+const NO_ANSWERS: RecordedAnswers = { now: [], random: [], http: [] };
+
+/** Hands a failed call's reads and answers over to its record; the next call starts new lists. */
+function takeRecord(fn: LoadedFunction, args: readonly CallArg[], readOnly: boolean, time: number): RecordedCall {
+  const { ctx } = fn;
+  const record: RecordedCall = {
+    function: fn.name,
+    entry: fn.entry,
+    sha256: fn.prepared.sha256,
+    // Copies: a server's arguments are slices of a socket chunk the record outlives.
+    args: args.map((a) => (typeof a === "string" ? new Uint8Array(Buffer.from(a, "utf8")) : a.slice())),
+    readOnly,
+    capabilities: [...fn.capabilities],
+    memory_limit_bytes: fn.memoryBytes,
+    timeout_ms: fn.timeoutMs,
+    time,
+    reads: ctx.tx.reads ?? [],
+    answers: ctx.tape ?? { now: [], random: [], http: [] },
+  };
+  ctx.tx.reads = null;
+  ctx.tape = null;
+  return record;
 }
 
 function failedResult(error: FerriteError): CallResult {

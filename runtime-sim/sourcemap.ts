@@ -6,7 +6,7 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { CallContext, writeInput, type CallEnv } from "./call.js";
 import { GuestMemory } from "./abi/guest-memory.js";
 import type { PreparedModule } from "./module.js";
-import type { CallArg, HttpRequest, HttpResponse } from "./options.js";
+import type { CallArg, RecordedAnswers } from "./options.js";
 
 export class SourceMapIndex {
   readonly #map: TraceMap;
@@ -26,27 +26,10 @@ export class SourceMapIndex {
   }
 }
 
-class ReplayDiverged {}
-
-/** A context that answers from the tape and writes nowhere. */
+/** A context that answers from the tape and logs nowhere. */
 class ReplayContext extends CallContext {
-  #tape: unknown[];
-  constructor(fn: string, env: CallEnv, tape: unknown[]) {
+  constructor(fn: string, env: CallEnv) {
     super(fn, { ...env, onLog: undefined, recordHostCalls: false });
-    this.#tape = tape.slice();
-  }
-  #next(): unknown {
-    if (this.#tape.length === 0) throw new ReplayDiverged();
-    return this.#tape.shift();
-  }
-  override now(): number {
-    return this.#next() as number;
-  }
-  override random(): number {
-    return this.#next() as number;
-  }
-  override http(_request: HttpRequest): HttpResponse {
-    return this.#next() as HttpResponse;
   }
   override log(): void {}
 }
@@ -56,17 +39,17 @@ export function locateTrap(
   map: SourceMapIndex,
   entry: string,
   args: readonly CallArg[],
-  tape: unknown[],
+  tape: RecordedAnswers,
   env: CallEnv,
   timeoutMs: number,
 ): string | null {
-  const ctx = new ReplayContext(entry, env, tape);
+  const ctx = new ReplayContext(entry, env);
   try {
     ctx.deadline.begin(timeoutMs);
     const instance = new WebAssembly.Instance(prepared.original, ctx.imports(0x10000));
     const ex = instance.exports as Record<string, any>;
     ctx.mem = new GuestMemory(ex.memory, entry, ex.ferrite_alloc);
-    ctx.begin(args, false, 0x7fffffff);
+    ctx.begin(args, false, 0x7fffffff, false, tape);
     const [ptr, len] = writeInput(ctx, args);
     ex[entry](ptr, len);
     return null; // no trap this time: nothing to map

@@ -2,6 +2,9 @@
 // and readers for call results. Exported as "ferrite-wasm/testing".
 import type { CallResult } from "./options.js";
 
+export { replayFailedCall } from "./replay.js";
+export type { FailedCallJSON } from "./replay.js";
+
 export interface ManualClock {
   (): number;
   /** Moves the clock forward. */

@@ -1,12 +1,14 @@
 // A call's view of the store: its own writes are visible to its own reads; nothing reaches the
 // store until commit, so a failed call leaves the keyspace exactly as it was.
-import type { KeyWrite } from "../options.js";
+import type { KeyWrite, RecordedRead } from "../options.js";
 import { keyId, type Store } from "./store.js";
 
 export class Transaction {
   #store: Store;
   readonly #overlay = new Map<string, Uint8Array | null>();
   readonly writes: KeyWrite[] = [];
+  /** The store's answers, while a call is recorded (flight recorder); null otherwise. */
+  reads: RecordedRead[] | null = null;
 
   constructor(store: Store) {
     this.#store = store;
@@ -26,7 +28,9 @@ export class Transaction {
       const id = keyId(key);
       if (this.#overlay.has(id)) return this.#overlay.get(id)!;
     }
-    return this.#store.get(key);
+    const value = this.#store.get(key);
+    this.reads?.push({ key, value });
+    return value;
   }
 
   exists(key: Uint8Array): boolean {
@@ -34,7 +38,9 @@ export class Transaction {
       const id = keyId(key);
       if (this.#overlay.has(id)) return this.#overlay.get(id) !== null;
     }
-    return this.#store.exists(key);
+    const exists = this.#store.exists(key);
+    this.reads?.push({ key, exists });
+    return exists;
   }
 
   set(key: Uint8Array, value: Uint8Array): void {

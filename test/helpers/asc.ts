@@ -33,6 +33,7 @@ export const FIXTURE_ENTRIES: Readonly<Record<string, readonly string[]>> = {
   status: ["status"],
   aliases: ["aliases"],
   "two-entries": ["first", "second"],
+  share: ["share"],
 };
 
 export interface BuildOptions {
