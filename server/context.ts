@@ -6,6 +6,7 @@ import type { Auth } from "./auth.js";
 import type { Functions } from "./functions.js";
 import type { Protocol } from "./resp.js";
 import type { Triggers } from "./triggers.js";
+import type { Observability } from "./observability/index.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type Logger = (level: LogLevel, message: string) => void;
@@ -29,6 +30,8 @@ export interface ServerContext {
   readonly functions: Functions;
   readonly triggers: Triggers;
   readonly keyspace: Keyspace;
+  /** Logs, slow log, flight recorder and metrics. */
+  readonly observe: Observability;
   readonly auth: Auth;
   readonly settings: LiveSettings;
   readonly stats: ServerStats;
@@ -60,4 +63,6 @@ export interface Client {
   commands: number;
   /** Closes the connection once the current reply has been written (QUIT). */
   closeAfterReply(): void;
+  /** True once the connection is closed or closing (a blocked command may stop waiting). */
+  readonly closed: boolean;
 }

@@ -18,6 +18,8 @@ interface Source {
 export class Functions {
   readonly #sources = new Map<string, Source>();
   readonly versions = new Versions();
+  /** Sees every deploy's outcome: its kind and null, or the error's code (metrics). */
+  onDeploy: ((kind: DeployKind | "rollback", code: string | null) => void) | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -37,19 +39,33 @@ export class Functions {
     return run;
   }
 
+  /** Reports a deploy's outcome to onDeploy. */
+  #deploy<T>(kind: DeployKind | "rollback", run: Promise<T>): Promise<T> {
+    return run.then(
+      (v) => {
+        this.onDeploy?.(kind, null);
+        return v;
+      },
+      (e) => {
+        this.onDeploy?.(kind, typeof e?.code === "string" ? e.code : "ERR");
+        throw e;
+      },
+    );
+  }
+
   /** WASM.LOAD: the path is resolved inside plugins_dir (the runtime refuses anything outside). */
   loadFile(name: string, file: string, options: LoadOptions): Promise<FunctionInfo> {
-    return this.#exclusive(async () => {
+    return this.#deploy("load", this.#exclusive(async () => {
       const resolved = await this.runtime.resolvePath(file);
       const bytes = await readModule(resolved, `cannot load '${name}'`);
       const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
       return this.#load("load", name, bytes, resolved, { ...options, sourceMap });
-    });
+    }));
   }
 
   /** WASM.LOADB. */
   loadBytes(name: string, bytes: Uint8Array, options: LoadOptions): Promise<FunctionInfo> {
-    return this.#exclusive(() => this.#load("loadb", name, bytes, null, { ...options, sourceMap: undefined }));
+    return this.#deploy("loadb", this.#exclusive(() => this.#load("loadb", name, bytes, null, { ...options, sourceMap: undefined })));
   }
 
   async #load(kind: DeployKind, name: string, bytes: Uint8Array, path: string | null, options: LoadOptions & { sourceMap?: string }): Promise<FunctionInfo> {
@@ -78,7 +94,7 @@ export class Functions {
 
   /** WASM.ROLLBACK: loads a kept version's bytes and settings again; the swap is atomic for calls. */
   rollback(name: string, target?: number): Promise<VersionRecord> {
-    return this.#exclusive(async () => {
+    return this.#deploy("rollback", this.#exclusive(async () => {
       if (!this.runtime.has(name)) throw errors.unknownFunction(name);
       const { version, module } = this.versions.target(name, target);
       await this.runtime.load(name, module.bytes, {
@@ -92,7 +108,7 @@ export class Functions {
       this.versions.activate(name, version.version);
       await this.#persist();
       return version;
-    });
+    }));
   }
 
   /** WASM.UPDATE. */
@@ -107,7 +123,7 @@ export class Functions {
 
   /** WASM.RELOAD: reads the file again (still confined to plugins_dir), keeping the settings. */
   reload(name: string): Promise<FunctionInfo> {
-    return this.#exclusive(async () => {
+    return this.#deploy("reload", this.#exclusive(async () => {
       const source = this.#sources.get(name);
       if (!source || source.path === null) return this.runtime.reload(name); // its errors say why
       const current = this.runtime.info(name);
@@ -127,7 +143,7 @@ export class Functions {
         replace: true,
         sourceMap,
       });
-    });
+    }));
   }
 
   /** WASM.UNLOAD. */

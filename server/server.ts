@@ -13,6 +13,7 @@ import { Functions } from "./functions.js";
 import { DataDir } from "./persist.js";
 import { Connection } from "./socket.js";
 import { Triggers } from "./triggers.js";
+import { Observability, serveMetrics, type MetricsServer, type ObservabilitySettings } from "./observability/index.js";
 
 export interface ServerOptions {
   /** The configuration, same shape as ferrite.toml; validated here. Default: the spec's defaults. */
@@ -32,6 +33,8 @@ export interface FerriteServer {
   readonly url: string;
   /** The runtime behind WASM.* (for tests and embedding). */
   readonly runtime: Runtime;
+  /** http://host:port/metrics when [server] metrics_port is set, else null. */
+  readonly metricsUrl: string | null;
   readonly keyspace: Keyspace;
   /** Stops accepting, closes connections, waits for pending saves, disconnects the store. */
   close(): Promise<void>;
@@ -91,11 +94,17 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       throw new ServerStartError((e as Error).message, e);
     }) : null;
     const functions = new Functions(runtime, dataDir, log);
+    const observe = new Observability({
+      settings: observabilitySettings(config),
+      clock,
+      versionOf: (fn) => functions.versions.active(fn)?.version ?? null,
+    });
+    functions.onDeploy = (kind, code) => observe.deployed(kind, code);
     const restored = await functions.restore().catch((e) => {
       throw new ServerStartError(`cannot restore functions: ${(e as Error).message}`, e);
     });
     if (restored > 0) log("info", `restored ${restored} function(s) from ${dataDir!.dir}`);
-    const triggers = new Triggers(runtime, keyspace, dataDir ? (defs) => dataDir.writeTriggers(defs) : null, log, clock);
+    const triggers = new Triggers(runtime, keyspace, dataDir ? (defs) => dataDir.writeTriggers(defs) : null, log, clock, observe);
     if (dataDir) {
       const defs = await dataDir.readTriggers().catch((e) => {
         throw new ServerStartError(`cannot restore triggers: ${(e as Error).message}`, e);
@@ -103,7 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { runtime, functions, triggers, keyspace, log, redis, bridge, onCall: options.onCall });
+    return await listen(config, { runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
   } catch (e) {
     await bridge?.close();
     await redis?.close();
@@ -116,6 +125,7 @@ interface Parts {
   functions: Functions;
   triggers: Triggers;
   keyspace: Keyspace;
+  observe: Observability;
   log: Logger;
   redis: RedisStore | null;
   bridge: HttpBridge | null;
@@ -132,6 +142,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     functions: parts.functions,
     triggers: parts.triggers,
     keyspace: parts.keyspace,
+    observe: parts.observe,
     auth: new Auth(config.server),
     settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
     stats,
@@ -169,8 +180,23 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
   });
   listener.on("error", (e) => parts.log("error", `listener error: ${e.message}`));
 
+  let metrics: MetricsServer | null = null;
+  if (config.server.metrics_port !== undefined) {
+    try {
+      metrics = await serveMetrics(metricsSources(parts), config.server.metrics_bind, config.server.metrics_port);
+    } catch (e) {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      const err = e as NodeJS.ErrnoException;
+      const where = `${config.server.metrics_bind}:${config.server.metrics_port}`;
+      const why = err.code === "EADDRINUSE" ? "that port is in use; choose another ([server] metrics_port, --metrics-port)" : `${err.message}; check [server] metrics_bind and metrics_port`;
+      throw new ServerStartError(`cannot serve metrics on ${where}: ${why}`, e);
+    }
+    parts.observe.metricsPort = Number(new URL(metrics.url).port);
+  }
+
   const { host, port } = context.address();
   parts.log("info", `ferrite-wasm listening on ${host}:${port} (store: ${parts.keyspace.kind})`);
+  if (metrics) parts.log("info", `Prometheus metrics at ${metrics.url}`);
   if (config.server.bind !== "127.0.0.1" && config.server.bind !== "::1" && config.server.bind !== "localhost" && !context.auth.required) {
     parts.log("warn", `listening on ${config.server.bind} without a password: anyone who can reach it can load and run code; set [server] requirepass`);
   }
@@ -182,10 +208,13 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     url: `redis://${host.includes(":") ? `[${host}]` : host}:${port}`,
     runtime: parts.runtime,
     keyspace: parts.keyspace,
+    metricsUrl: metrics?.url ?? null,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
         for (const c of clients) c.shutdown();
+        await parts.observe.close(); // ends blocked WASM.LOGS waits
+        await metrics?.close();
         await stopped;
         await parts.functions.idle();
         await parts.triggers.idle();
@@ -194,5 +223,27 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
       })();
       return closing;
     },
+  };
+}
+
+function observabilitySettings(config: FerriteConfig): ObservabilitySettings {
+  const s = config.server;
+  return {
+    slowlogLogSlowerThan: s.slowlog_log_slower_than,
+    slowlogMaxLen: s.slowlog_max_len,
+    logsMaxLen: s.logs_max_len,
+    recorderMaxLen: s.flight_recorder_max_len,
+    recorderMaxBytes: bytesOf(s.flight_recorder_max_bytes),
+  };
+}
+
+function metricsSources(parts: Parts) {
+  return {
+    calls: parts.observe.calls,
+    *memory(): Generator<[string, number]> {
+      for (const [fn, s] of Object.entries(parts.runtime.stats().functions)) yield [fn, s.memory_used_bytes];
+    },
+    functionsLoaded: () => parts.runtime.list().length,
+    store: () => parts.redis?.metrics ?? null,
   };
 }

@@ -93,6 +93,10 @@ export class Connection implements Client {
     this.#quit = true;
   }
 
+  get closed(): boolean {
+    return this.#closing || this.#socket.destroyed;
+  }
+
   /** Server shutdown: send what is pending, then close. */
   shutdown(): void {
     if (this.#socket.destroyed) return;
@@ -231,7 +235,7 @@ export class Connection implements Client {
     if (!server.config.wasm.enabled && FLAGS.wasm.has(spec.name)) return WASM_DISABLED;
     try {
       // Triggers run before the write; a refusal means the handler never runs.
-      const refused = FLAGS.write.has(spec.name) ? server.triggers.check(spec.name, args) : null;
+      const refused = FLAGS.write.has(spec.name) ? server.triggers.check(spec.name, args, this) : null;
       if (refused === null) return spec.handler(this, args);
       if (typeof refused === "string") return new ErrorReply(refused);
       return refused.then((r) => (r === null ? spec.handler(this, args) : new ErrorReply(r)));

@@ -5,7 +5,8 @@
 import { FerriteError, type Runtime } from "../runtime-sim/index.js";
 import { globMatch } from "../runtime-sim/host.js";
 import type { Keyspace } from "./store/keyspace.js";
-import type { Logger } from "./context.js";
+import type { Client, Logger } from "./context.js";
+import type { Observability } from "./observability/index.js";
 import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
 
 /** What TRIGGER.CREATE defines and data_dir keeps. */
@@ -49,6 +50,8 @@ export class Triggers {
     readonly save: SaveTriggers | null,
     readonly log: Logger,
     readonly clock: () => number = Date.now,
+    /** Sees each trigger's call (logs, slow log, flight recorder, metrics). */
+    readonly observe: Observability | null = null,
   ) {}
 
   restore(defs: TriggerDef[]): void {
@@ -100,23 +103,24 @@ export class Triggers {
    * Runs before a key command: null when the write may go ahead, the refusal's reply text when a
    * trigger's function failed, or a promise of either when the keyspace answers asynchronously.
    */
-  check(command: string, args: Buffer[]): string | null | Promise<string | null> {
+  check(command: string, args: Buffer[], client: Client | null = null): string | null | Promise<string | null> {
     if (this.#enabled === 0) return null;
     const extract = WRITE_EVENTS.get(command);
     if (!extract) return null;
     const writes = extract(args, this.keyspace);
-    return writes instanceof Promise ? writes.then((w) => this.#fire(w)) : this.#fire(writes);
+    return writes instanceof Promise ? writes.then((w) => this.#fire(w, args, client)) : this.#fire(writes, args, client);
   }
 
   /** Every matching enabled trigger, for every write, in order; the first failure refuses them all. */
-  #fire(writes: PendingWrite[]): string | null {
+  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null): string | null {
     for (const w of writes) {
       const key = w.key.toString("latin1");
       for (const t of this.#triggers.values()) {
         if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
         const args: Uint8Array[] = [Buffer.from(w.event), w.key];
         if (w.value !== null) args.push(w.value);
-        const r = this.runtime.call(t.def.function, args);
+        const r = this.runtime.call(t.def.function, args, this.observe?.callOptions(false));
+        this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
         t.executions++;
         t.lastExecution = this.clock();
         if (!r.ok) {

@@ -100,6 +100,11 @@ export class Versions {
     if (h) h.active = version;
   }
 
+  /** A kept module by its SHA-256 (any name's, any kept version's). */
+  module(sha256: string): StoredModule | undefined {
+    return this.#modules.get(sha256);
+  }
+
   active(name: string): VersionRecord | undefined {
     const h = this.#history.get(name);
     return h?.versions.find((v) => v.version === h.active);

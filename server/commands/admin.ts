@@ -5,6 +5,7 @@ import { parseMemoryLimit } from "../../runtime-sim/index.js";
 import { globMatch, humanBytes } from "../../runtime-sim/host.js";
 import { redactUrl } from "../store/redis-store.js";
 import type { ServerContext } from "../context.js";
+import { OBSERVABILITY_PARAMS } from "../observability/index.js";
 import { CommandError, MapReply, OK, type Reply } from "../resp.js";
 import { REDIS_COMPAT_VERSION, serverVersion } from "../version.js";
 import { after } from "./args.js";
@@ -112,6 +113,7 @@ const PARAMS: Record<string, Param> = {
   "wasm-capabilities-default": { get: (s) => list(s.config.wasm.capabilities.default) },
   "wasm-capabilities-allowed": { get: (s) => list(s.config.wasm.capabilities.allowed) },
   "wasm-http-allowed-hosts": { get: (s) => list(s.config.wasm.http_allowed_hosts) },
+  ...OBSERVABILITY_PARAMS,
 };
 
 const CONFIG_SUBCOMMANDS: SubcommandSpec[] = [
@@ -131,7 +133,7 @@ const CONFIG_SUBCOMMANDS: SubcommandSpec[] = [
   {
     name: "set",
     arity: -4,
-    summary: "CONFIG SET name value [name value ...]: requirepass, proto-max-bulk-len.",
+    summary: "CONFIG SET name value [name value ...]: requirepass, proto-max-bulk-len, slowlog-*, logs-max-len, flight-recorder-*.",
     handler(c, args) {
       if (args.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
       const changes: [string, Param, string][] = [];

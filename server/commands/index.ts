@@ -9,6 +9,7 @@ import { WASM_CALL_COMMANDS } from "./wasm-call.js";
 import { WASM_INFO_COMMANDS } from "./wasm-info.js";
 import { WASM_LOAD_COMMANDS } from "./wasm-load.js";
 import { WASM_VERSION_COMMANDS } from "./wasm-versions.js";
+import { WASM_OBSERVE_COMMANDS } from "./wasm-observe.js";
 import type { CommandFlag, CommandSpec } from "./registry.js";
 
 export type { CommandFlag, CommandSpec, Handler, SubcommandSpec } from "./registry.js";
@@ -18,6 +19,7 @@ const ALL: CommandSpec[] = [
   ...WASM_CALL_COMMANDS,
   ...WASM_INFO_COMMANDS,
   ...WASM_VERSION_COMMANDS,
+  ...WASM_OBSERVE_COMMANDS,
   ...TRIGGER_COMMANDS,
   ...STRING_COMMANDS,
   ...KEY_COMMANDS,

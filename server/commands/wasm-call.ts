@@ -1,16 +1,17 @@
 // WASM.CALL and WASM.CALLREAD: the hot path. The bulk arguments go to the runtime as they are
 // (Buffers are Uint8Arrays); the reply is the returned bytes, nil, or the call's ERR line.
-import type { CallOptions } from "../../runtime-sim/index.js";
+// Every call is reported to the server's observability (logs, slow log, flight recorder, metrics).
 import type { Client } from "../context.js";
 import { ErrorReply, type Reply } from "../resp.js";
 import type { CommandSpec } from "./registry.js";
 
 const NO_ARGS: readonly Uint8Array[] = [];
-const READ_ONLY: CallOptions = { readOnly: true };
 
-function call(c: Client, args: Buffer[], options: CallOptions | undefined): Reply {
+function call(c: Client, args: Buffer[], readOnly: boolean): Reply {
   const name = args[1].toString();
-  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
+  const { observe } = c.server;
+  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, observe.callOptions(readOnly));
+  observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);
 }
@@ -22,7 +23,7 @@ export const WASM_CALL_COMMANDS: CommandSpec[] = [
     flags: ["write", "wasm"],
     group: "wasm",
     summary: "Calls a function; its writes are applied all together or not at all.",
-    handler: (c, args) => call(c, args, undefined),
+    handler: (c, args) => call(c, args, false),
   },
   {
     name: "wasm.callread",
@@ -30,6 +31,6 @@ export const WASM_CALL_COMMANDS: CommandSpec[] = [
     flags: ["readonly", "wasm"],
     group: "wasm",
     summary: "Calls a function that may only read; any write fails the call.",
-    handler: (c, args) => call(c, args, READ_ONLY),
+    handler: (c, args) => call(c, args, true),
   },
 ];

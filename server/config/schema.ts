@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseMemoryLimit } from "../../runtime-sim/index.js";
 import { DEFAULTS } from "../../runtime-sim/host.js";
+import { observabilityFields } from "../observability/config.js";
 
 const CAPABILITY_NAMES = ["read", "write", "delete", "http", "time", "random", "log"] as const;
 
@@ -78,6 +79,8 @@ export const serverSchema = z.strictObject({
   store: storeUrl.default("memory"),
   /** How long a function waits for the store before its call fails, in ms. */
   store_timeout_ms: z.number().int().min(1).max(60_000).default(2000),
+  /** Logs, slow log, flight recorder, metrics: docs/observability.md. */
+  ...observabilityFields,
 });
 
 export const configSchema = z.strictObject({

@@ -21,6 +21,8 @@ export class RedisStore implements Store {
   /** The URL without its password, for messages. */
   readonly where: string;
   readonly keyspace: RedisKeyspace;
+  /** Requests functions' reads and commits made, by operation (the metrics endpoint reads them). */
+  readonly metrics = { roundTrips: { get: 0, exists: 0, apply: 0 } as Record<string, number>, conflicts: 0 };
 
   private constructor(options: RedisStoreOptions, bridge: SyncBridge, keyspace: RedisKeyspace) {
     this.#bridge = bridge;
@@ -49,6 +51,7 @@ export class RedisStore implements Store {
   }
 
   #request(message: Record<string, unknown>, what: string): unknown {
+    this.metrics.roundTrips[message.op as string]++;
     try {
       return this.#bridge.request(message, this.#timeoutMs);
     } catch (e) {
