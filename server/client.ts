@@ -3,7 +3,7 @@
 // (NOFUNC -> ERR_UNKNOWN_FUNCTION, TIMEOUT -> ERR_TIMEOUT, ...: docs/abi.md); a server without
 // functions (plain Redis, released Ferrite 0.2) gets a specific error that says what to run instead.
 import { Redis, type RedisOptions } from "ioredis";
-import type { AllStats, Capability, ErrorCode, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
+import type { AllStats, Capability, ErrorCode, FailedCallJSON, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
 import { FerriteReplyError } from "../runtime-sim/host.js";
 
 export { FerriteReplyError };
@@ -20,6 +20,66 @@ export interface WasmLoadOptions {
   replace?: boolean;
 }
 export type WasmUpdateOptions = Omit<WasmLoadOptions, "replace">;
+
+/** One WASM.LOGS entry: a log line, a call event, or a notice that entries were dropped. */
+export interface WasmLogEntry {
+  /** Stream id "<ms>-<seq>"; pass the last one seen as `since` to read on. */
+  id: string;
+  type: "log" | "call" | "dropped";
+  function: string;
+  version: number | null;
+  /** ms since the epoch (absent on a notice). */
+  time?: number;
+  /** log: trace | debug | info | warn | error. */
+  level?: string;
+  /** log: the line; dropped: what was lost. */
+  message?: string;
+  /** call: how long it ran. */
+  duration_us?: number;
+  /** call: wasm.call, wasm.callread or "trigger <name>". */
+  via?: string;
+  /** call: "ok" or the error code (ERR_TRAP, ...). */
+  outcome?: string;
+  /** call: the error reply. */
+  error?: string;
+  /** call: the flight recorder kept it (`ferrite-wasm replay`). */
+  recorded?: boolean;
+  /** dropped: the newest entry lost. */
+  up_to?: string;
+}
+
+export interface WasmLogsOptions {
+  /** Only these functions (default: all). */
+  functions?: readonly string[];
+  /** Most entries (server default 100). */
+  count?: number;
+  /** Entries after this id, a time in ms, or "$" (new ones only). Default: the newest `count`. */
+  since?: string;
+  /** Wait up to this many ms for an entry (0: no limit). */
+  block?: number;
+}
+
+/** One WASM.SLOWLOG GET entry, as Redis's SLOWLOG GET. */
+export interface WasmSlowlogEntry {
+  id: number;
+  /** Unix time, seconds. */
+  time: number;
+  duration_us: number;
+  args: string[];
+  addr: string;
+  name: string;
+}
+
+/** One WASM.FAILURES LIST entry. */
+export interface WasmFailureSummary {
+  id: string;
+  function: string;
+  version: number | null;
+  time: string;
+  code: string;
+  error: string;
+  bytes: number;
+}
 export type WasmArg = string | Uint8Array;
 
 /** The server does not know WASM.LOADB & co.: it is not a ferrite-wasm (or functions-enabled Ferrite) server. */
@@ -137,6 +197,53 @@ export class FerriteClient {
     await this.#send("WASM.UNLOAD", [name]);
   }
 
+  /** WASM.LOGS: log lines and call events, oldest first. */
+  async wasmLogs(options: WasmLogsOptions = {}): Promise<WasmLogEntry[]> {
+    const args: (string | number)[] = [];
+    if (options.count !== undefined) args.push("COUNT", options.count);
+    if (options.since !== undefined) args.push("SINCE", options.since);
+    if (options.block !== undefined) args.push("BLOCK", options.block);
+    if (options.functions?.length) args.push("FUNCTIONS", ...options.functions);
+    const reply = (await this.#send("WASM.LOGS", args)) as [string, string[]][];
+    return reply.map(([id, fields]) => logEntry(id, fields));
+  }
+
+  /** WASM.SLOWLOG GET [count]: newest first. */
+  async wasmSlowlogGet(count?: number): Promise<WasmSlowlogEntry[]> {
+    const reply = (await this.#send("WASM.SLOWLOG", count === undefined ? ["GET"] : ["GET", count])) as [number, number, number, string[], string, string][];
+    return reply.map(([id, time, duration_us, args, addr, name]) => ({ id, time, duration_us, args, addr, name }));
+  }
+
+  async wasmSlowlogLen(): Promise<number> {
+    return (await this.#send("WASM.SLOWLOG", ["LEN"])) as number;
+  }
+
+  async wasmSlowlogReset(): Promise<void> {
+    await this.#send("WASM.SLOWLOG", ["RESET"]);
+  }
+
+  /** WASM.FAILURES LIST: the failed calls the flight recorder keeps, newest first. */
+  async wasmFailures(fn?: string): Promise<WasmFailureSummary[]> {
+    return JSON.parse((await this.#send("WASM.FAILURES", fn === undefined ? ["LIST"] : ["LIST", fn])) as string);
+  }
+
+  /** WASM.FAILURES GET: one failed call's record (default: the function's newest), or null. */
+  async wasmFailure(fn: string, id?: string): Promise<FailedCallJSON | null> {
+    const r = (await this.#send("WASM.FAILURES", id === undefined ? ["GET", fn] : ["GET", fn, id])) as string | null;
+    return r === null ? null : (JSON.parse(r) as FailedCallJSON);
+  }
+
+  /** WASM.DUMP: a kept version's module bytes (default: the active version). */
+  async wasmDump(name: string, version?: number): Promise<Buffer> {
+    return (await this.#send("WASM.DUMP", version === undefined ? [name] : [name, version], true)) as Buffer;
+  }
+
+  /** WASM.DUMP ... SOURCEMAP: the source map the server keeps for that version, or null. */
+  async wasmDumpSourceMap(name: string, version?: number): Promise<string | null> {
+    const r = (await this.#send("WASM.DUMP", version === undefined ? [name, "SOURCEMAP"] : [name, version, "SOURCEMAP"], true)) as Buffer | null;
+    return r === null ? null : r.toString("utf8");
+  }
+
   /** Sends QUIT and waits for the connection to close. */
   async quit(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -162,4 +269,19 @@ function toBuffer(u8: Uint8Array): Buffer {
 
 function toArg(a: WasmArg): string | Buffer {
   return typeof a === "string" ? a : toBuffer(a);
+}
+
+const NUMERIC = new Set(["time", "duration_us"]);
+
+function logEntry(id: string, fields: string[]): WasmLogEntry {
+  const e: Record<string, unknown> = { id };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [k, v] = [fields[i], fields[i + 1]];
+    if (k === "version") e.version = v === "" ? null : Number(v);
+    else if (k === "recorded") e.recorded = v === "1";
+    else e[k] = NUMERIC.has(k) ? Number(v) : v;
+  }
+  if (e.type === "call" && e.recorded === undefined) e.recorded = false;
+  e.version ??= null;
+  return e as unknown as WasmLogEntry;
 }
