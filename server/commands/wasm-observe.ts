@@ -114,11 +114,18 @@ const SLOWLOG_SUBCOMMANDS: SubcommandSpec[] = [
   },
 ];
 
-/** Records hold call arguments and the data calls read: only clients that authenticated, or local ones on a server without a password. */
-function mayReadRecords(c: Client): void {
-  if (c.server.auth.required) return; // every command already needs AUTH
-  const host = c.addr.slice(0, c.addr.lastIndexOf(":"));
-  if (host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1") return;
+/**
+ * Records hold call arguments and the data calls read: a server with a password has every client
+ * authenticate before any command; one without answers only clients on this machine.
+ */
+export function mayReadRecords(authRequired: boolean, addr: string): boolean {
+  if (authRequired) return true;
+  const host = addr.slice(0, addr.lastIndexOf(":")).replace(/^::ffff:/, "");
+  return host === "::1" || /^127\./.test(host);
+}
+
+function checkRecordsReadable(c: Client): void {
+  if (mayReadRecords(c.server.auth.required, c.addr)) return;
   throw new CommandError(
     "NOPERM WASM.FAILURES holds call arguments and the data calls read: on a server without a password it answers only clients on this machine; set requirepass (or users) to read it from elsewhere",
   );
@@ -131,7 +138,7 @@ const FAILURES_SUBCOMMANDS: SubcommandSpec[] = [
     summary: "LIST [<function>]: the failed calls kept, newest first, as JSON (id, function, version, time, code, error, bytes).",
     async handler(c, args) {
       if (args.length > 3) throw new CommandError("ERR wrong number of arguments for 'wasm.failures|list' command");
-      mayReadRecords(c);
+      checkRecordsReadable(c);
       return JSON.stringify(await c.server.observe.store.failures.list(args.length === 3 ? text(args[2]) : undefined));
     },
   },
@@ -141,7 +148,7 @@ const FAILURES_SUBCOMMANDS: SubcommandSpec[] = [
     summary: "GET <function> [<id>]: one failed call's record as JSON (default: the function's newest), or nil.",
     async handler(c, args) {
       if (args.length > 4) throw new CommandError("ERR wrong number of arguments for 'wasm.failures|get' command");
-      mayReadRecords(c);
+      checkRecordsReadable(c);
       return c.server.observe.store.failures.get(text(args[2]), args.length === 4 ? text(args[3]) : undefined);
     },
   },

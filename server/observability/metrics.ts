@@ -159,8 +159,8 @@ function durationHistogram(calls: CallMetrics) {
     async get() {
       const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
       for (const [fn, cumulative, sum, count] of calls.durations()) {
-        DURATION_BUCKETS.forEach((le, i) => values.push({ labels: { le, function: fn }, value: cumulative[i], metricName: `${name}_bucket` }));
-        values.push({ labels: { le: "+Inf", function: fn }, value: count, metricName: `${name}_bucket` });
+        DURATION_BUCKETS.forEach((le, i) => values.push({ labels: { function: fn, le }, value: cumulative[i], metricName: `${name}_bucket` }));
+        values.push({ labels: { function: fn, le: "+Inf" }, value: count, metricName: `${name}_bucket` });
         values.push({ labels: { function: fn }, value: sum, metricName: `${name}_sum` });
         values.push({ labels: { function: fn }, value: count, metricName: `${name}_count` });
       }
