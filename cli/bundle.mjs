@@ -9,7 +9,7 @@ import { build } from "esbuild";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 /** Loaded at run time from node_modules: big, WebAssembly-backed, or resolving their own files. */
-const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histogram-js", "ioredis", "redis-parser", "esbuild", "wabt"];
+const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histogram-js", "ioredis", "redis-parser", "esbuild", "wabt", "prom-client"];
 
 await rm(path.join(root, "dist/chunks"), { recursive: true, force: true });
 const result = await build({

@@ -16,10 +16,12 @@ import { statsCommand } from "./commands/stats.js";
 import { updateCommand } from "./commands/update.js";
 import { reloadCommand } from "./commands/reload.js";
 import { unloadCommand } from "./commands/unload.js";
+import { logsCommand } from "./commands/logs.js";
+import { replayCommand } from "./commands/replay.js";
 import { main, type CommandFactory } from "./program.js";
 
 /** Every command, in the order --help lists them. */
 const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand,
-  serveCommand, deployCommand, listCommand, infoCommand, statsCommand, updateCommand, reloadCommand, unloadCommand, versionsCommand, rollbackCommand, devCommand];
+  serveCommand, deployCommand, listCommand, infoCommand, statsCommand, updateCommand, reloadCommand, unloadCommand, versionsCommand, rollbackCommand, logsCommand, replayCommand, devCommand];
 
 process.exit(await main(COMMANDS));

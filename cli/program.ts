@@ -75,6 +75,8 @@ Examples:
   $ ferrite-wasm serve --port 6390 &
   $ ferrite-wasm deploy --url redis://127.0.0.1:6390
   $ ferrite-wasm call --url redis://127.0.0.1:6390 validate '{"email": "ada@example.com"}'
+  $ ferrite-wasm logs --follow --url redis://127.0.0.1:6390
+  $ ferrite-wasm replay validate --url redis://127.0.0.1:6390 --save test/regressions/validate.test.ts
 
 Set FERRITE_DEBUG=1 to see stack traces.`,
     );

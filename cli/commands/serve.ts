@@ -2,7 +2,7 @@
 // with flags winning over the file. Runs until SIGINT/SIGTERM, then closes connections and saves.
 import { Command } from "commander";
 import type { ConfigInput, LogLevel } from "../../server/index.js";
-import { withOptions } from "../shared/options.js";
+import { port, withOptions } from "../shared/options.js";
 import { CliError } from "../shared/errors.js";
 import type { Output } from "../shared/print.js";
 import { action } from "../program.js";
@@ -16,6 +16,7 @@ interface ServeOptions {
   pluginsDir?: string;
   dataDir?: string;
   requirepass?: string;
+  metricsPort?: number;
   quiet?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function serveCommand(): Command {
     .option("--plugins-dir <dir>", "where WASM.LOAD finds module files")
     .option("--data-dir <dir>", "keep loaded functions here, so they survive a restart")
     .option("--requirepass <password>", "require AUTH with this password")
+    .option("--metrics-port <port>", "serve Prometheus metrics on http://127.0.0.1:PORT/metrics (0 picks a free port)", port)
     .option("-q, --quiet", "print only warnings and errors (and the functions' own logs)")
     .addHelpText(
       "after",
@@ -40,7 +42,8 @@ Examples:
   $ ferrite-wasm serve
   $ ferrite-wasm serve --port 6390 --data-dir .ferrite
   $ ferrite-wasm serve --config ferrite-server.toml --requirepass s3cret
-  $ ferrite-wasm serve --store redis://127.0.0.1:6379 --port 6390`,
+  $ ferrite-wasm serve --store redis://127.0.0.1:6379 --port 6390
+  $ ferrite-wasm serve --port 6390 --metrics-port 9464   # then scrape http://127.0.0.1:9464/metrics`,
     )
     .action(
       action<ServeOptions>(async (_args, opts, out) => {
@@ -52,6 +55,7 @@ Examples:
             store: opts.store,
             data_dir: opts.dataDir,
             requirepass: opts.requirepass,
+            metrics_port: opts.metricsPort,
           },
           wasm: { plugins_dir: opts.pluginsDir },
         };
@@ -69,11 +73,13 @@ Examples:
         const auth = config.server.requirepass !== undefined || config.server.users.length > 0;
         if (out.json) {
           // One line, so a script can read the URL as soon as it appears.
-          process.stdout.write(JSON.stringify({ ready: true, url: server.url, host: server.host, port: server.port, store: config.server.store, auth, dataDir: config.server.data_dir ?? null }) + "\n");
+          process.stdout.write(JSON.stringify({ ready: true, url: server.url, host: server.host, port: server.port, store: config.server.store, auth, dataDir: config.server.data_dir ?? null, metricsUrl: server.metricsUrl }) + "\n");
         } else {
           const { c, sym } = out;
           out.line(`${sym.ok} ferrite-wasm serving on ${c.bold(server.url)} ${c.dim(`(store: ${config.server.store}${auth ? ", AUTH required" : ""}${config.server.data_dir ? `, data: ${config.server.data_dir}` : ""})`)}`);
           out.line(c.dim(`  deploy with: ferrite-wasm deploy --url ${server.url}${auth ? " (put the password in the URL: redis://:PASSWORD@host:port)" : ""}`));
+          if (server.metricsUrl) out.line(c.dim(`  metrics at: ${server.metricsUrl}`));
+          out.line(c.dim(`  follow its functions: ferrite-wasm logs --follow --url ${server.url}`));
           out.line(c.dim("  stop with Ctrl-C"));
         }
         await untilSignal();
