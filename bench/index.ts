@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each printing its numbers beside a baseline measured in the same run.
 await import("./call.js");
+await import("./observability.js");
 if (process.argv.includes("--no-server")) process.exit(0);
 await import("./server.js").catch((e) => {
   if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return;

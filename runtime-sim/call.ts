@@ -46,8 +46,6 @@ export class CallContext implements HostContext {
   tape: RecordedAnswers | null = null;
   /** Keep the tape on every call: the function has a source map. */
   keepTape = false;
-  /** When a recorded call started (runtime clock); 0 when the call is not recorded. */
-  recordStart = 0;
   /** Replay: now/random/http are answered from a recorded call. */
   #answers: AnswerSource | null = null;
   #rawArgs: readonly CallArg[] = [];
@@ -84,7 +82,6 @@ export class CallContext implements HostContext {
       else if (reads.length) reads.length = 0;
     } else if (reads !== null) this.tx.reads = null;
     this.tape = record || this.keepTape ? emptyTape(this.tape) : null;
-    this.recordStart = record ? this.env.clock() : 0;
     this.#answers = answers === undefined ? null : new AnswerSource(answers, this.env.clock);
     this.mem.dirtyLo = 0xffffffff;
     this.mem.dirtyHi = 0;

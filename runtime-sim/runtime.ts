@@ -214,7 +214,7 @@ export class Runtime {
         out.result.error = errors.trapped(name, String(out.result.error.data.reason), position);
       }
     }
-    if (record && !out.result.ok) out.result.recorded = takeRecord(fn, args, options.readOnly === true, fn.ctx.recordStart);
+    if (record && !out.result.ok) out.result.recorded = takeRecord(fn, args, options.readOnly === true, Math.round(this.#clock() - out.result.durationMs));
     fn.counters.record(out.result.ok ? "ok" : out.timedOut ? "timeout" : "failed", out.result.durationMs, out.memoryBytes, this.#clock());
     return out.result;
   }
@@ -385,6 +385,7 @@ function startFailure(name: string, e: unknown, budgetMs: number): FerriteError 
 const NO_ANSWERS: RecordedAnswers = { now: [], random: [], http: [] };
 
 /** Hands a failed call's reads and answers over to its record; the next call starts new lists. */
+/** `time`: when the call started, from the clock after it (a clock read only for failed calls). */
 function takeRecord(fn: LoadedFunction, args: readonly CallArg[], readOnly: boolean, time: number): RecordedCall {
   const { ctx } = fn;
   const record: RecordedCall = {

@@ -90,15 +90,18 @@ export class Observability {
     const now = this.#clock();
     const version = this.#versionOf(name);
     const logs = this.store.logs;
+    // Objects written out field by field: a spread here costs microseconds per call.
     for (const l of result.logs) {
-      const line: LogLineEntry = { ...this.ids.next(now), type: "log", function: name, version, time: l.time, level: l.level, message: clipMessage(l.message) };
+      const lid = this.ids.next(now);
+      const line: LogLineEntry = { ms: lid.ms, seq: lid.seq, type: "log", function: name, version, time: l.time, level: l.level, message: clipMessage(l.message) };
       logs.append(line);
     }
     const id = this.ids.next(now);
     const durationUs = Math.round(result.durationMs * 1000);
     const recorded = result.recorded !== undefined && error !== null && this.#record(id, name, version, result.recorded, result.durationMs, error);
     const event: CallEventEntry = {
-      ...id,
+      ms: id.ms,
+      seq: id.seq,
       type: "call",
       function: name,
       version,
