@@ -6,7 +6,7 @@ export { FerriteError, isFerriteError } from "./errors.js";
 export { CAPABILITIES, parseCapabilities } from "./capabilities.js";
 export { parseMemoryLimit, formatBytes } from "./limits/memory.js";
 export { replayFailedCall } from "./replay.js";
-export type { FailedCallJSON, JsonBytes, ReplayOptions } from "./replay.js";
+export type { FailedCallJSON, ReplayOptions } from "./replay.js";
 export type { Store } from "./store/store.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {

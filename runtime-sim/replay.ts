@@ -27,8 +27,8 @@ export interface FailedCallJSON {
   /** When the call started (ISO 8601). */
   time: string;
   duration_ms: number;
-  /** The error the call failed with; `code` is the runtime's error code (ERR_TRAP, ...). */
-  error: { code: string; message: string };
+  /** The error the call failed with: the runtime's code (ERR_TRAP, ...), its message, and the reply the client got. */
+  error: { code: string; message: string; reply?: string };
   read_only: boolean;
   capabilities: Capability[];
   memory_limit_bytes: number;
@@ -56,7 +56,7 @@ export interface FailedCallMeta {
   id?: string | null;
   version?: number | null;
   durationMs: number;
-  error: { code: string; message: string };
+  error: { code: string; message: string; reply?: string };
 }
 
 export function failedCallToJSON(record: RecordedCall, meta: FailedCallMeta): FailedCallJSON {
@@ -69,7 +69,7 @@ export function failedCallToJSON(record: RecordedCall, meta: FailedCallMeta): Fa
     entry: record.entry,
     time: new Date(record.time).toISOString(),
     duration_ms: Math.round(meta.durationMs * 1000) / 1000,
-    error: { code: meta.error.code, message: meta.error.message },
+    error: { code: meta.error.code, message: meta.error.message, ...(meta.error.reply === undefined ? {} : { reply: meta.error.reply }) },
     read_only: record.readOnly,
     capabilities: [...record.capabilities],
     memory_limit_bytes: record.memory_limit_bytes,

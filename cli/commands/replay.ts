@@ -119,7 +119,7 @@ function printReplay(record: FailedCallJSON, module: ReplayModule, result: CallR
   if (result.error === null) out.line(`${sym.fail} the call succeeded this time: ${c.dim("the record does not reproduce the failure")}`);
   else out.line(`${same ? sym.fail : sym.warn} ${c.red(result.error.reply)}`);
   if (same) out.line(c.dim(`  the same error as on the server${result.error!.message !== record.error.message ? " (with the source position added)" : ""}`));
-  else out.line(c.yellow(`  the server reported: ERR ${record.error.message}`));
+  else out.line(c.yellow(`  the server reported: ${record.error.reply ?? record.error.message}`));
   if (saved) out.line(`${sym.ok} saved as ${saved}: it fails until ${record.function} handles this call (\`ferrite-wasm test\`)`);
 }
 

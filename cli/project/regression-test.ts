@@ -28,7 +28,7 @@ export async function saveRegressionTest(file: string, record: FailedCallJSON, f
 }
 
 function testSource(record: FailedCallJSON, root: string, from: string): string {
-  const errorLines = record.error.message.split("\n").map((l) => `//   ERR ${l}`).join("\n");
+  const errorLines = (record.error.reply ?? record.error.message).split("\n").map((l) => `//   ${l}`).join("\n");
   const title = `${record.function} handles the call that failed on the server (${record.id ?? record.time})`;
   return `// Saved by \`ferrite-wasm replay ${record.function}${record.id ? ` ${record.id}` : ""} --save\` from a call that failed on
 // ${from} at ${record.time} (version ${record.version ?? "?"}, sha256 ${record.sha256.slice(0, 12)}…) with:

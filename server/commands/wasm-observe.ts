@@ -3,6 +3,7 @@
 //   WASM.SLOWLOG GET [n] | LEN | RESET                                    as Redis's SLOWLOG
 //   WASM.FAILURES LIST [fn] | GET fn [id] | RESET [fn]                    the flight recorder
 //   WASM.DUMP name [version] [SOURCEMAP]                                  a kept module's bytes
+import { errors } from "../../runtime-sim/host.js";
 import type { Client } from "../context.js";
 import { formatId, parseId, type DroppedNotice, type EntryId, type StreamEntry } from "../observability/index.js";
 import type { LogBatch, LogQuery } from "../observability/index.js";
@@ -175,7 +176,7 @@ function dump(c: Client, args: Buffer[]): Reply {
   }
   const { versions } = c.server.functions;
   const all = versions.snapshot(name);
-  if (!all) throw new CommandError(`ERR unknown function '${clip(name)}'`);
+  if (!all) throw errors.unknownFunction(clip(name));
   const wanted = version ?? all.active;
   const v = all.versions.find((x) => x.version === wanted);
   if (!v) throw new CommandError(`ERR function '${clip(name)}' has no version ${wanted} (kept: ${all.versions.map((x) => x.version).join(", ")})`);

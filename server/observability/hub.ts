@@ -2,7 +2,8 @@
 // the function's log ring (WASM.LOGS), a slow one to the slow log (WASM.SLOWLOG), a failed one to
 // the flight recorder (WASM.FAILURES), and every one to the metrics. On a successful call this is
 // a few counters and two small objects; records are built only for calls that failed.
-import { failedCallToJSON, type CallOptions, type CallResult, type RecordedCall } from "../../runtime-sim/index.js";
+import type { CallOptions, CallResult, RecordedCall } from "../../runtime-sim/index.js";
+import { failedCallToJSON } from "../../runtime-sim/host.js";
 import type { ObservabilitySettings } from "./config.js";
 import { IdGenerator, formatId, type CallEventEntry, type EntryId, type LogLineEntry } from "./entries.js";
 import { memoryObservationStore } from "./memory.js";

@@ -112,7 +112,7 @@ describe("ferrite-wasm logs", () => {
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^\S+Z share v1 info +count 4$/);
     expect(lines[1]).toMatch(/^\S+Z share v1 call +ok \d+\.\d\d ms$/);
-    expect(lines[3]).toMatch(/^\S+Z share v1 call +ERR_TRAP \d+\.\d\d ms ERR function 'share' trapped: divide by zero {2}replay: ferrite-wasm replay share \d+-\d+$/);
+    expect(lines[3]).toMatch(/^\S+Z share v1 call +ERR_TRAP \d+\.\d\d ms TRAP function 'share' trapped: divide by zero {2}replay: ferrite-wasm replay share \d+-\d+$/);
   });
 
   test("--since takes a time and bad values say what to write", async () => {
@@ -128,13 +128,13 @@ describe("ferrite-wasm logs", () => {
 describe("ferrite-wasm replay", () => {
   test("a call that trapped on the server fails the same way here, with its AssemblyScript line", async () => {
     await redis.set("zero", "0");
-    await expect(redis.call("WASM.CALL", "share", "zero")).rejects.toThrow("ERR function 'share' trapped: divide by zero");
+    await expect(redis.call("WASM.CALL", "share", "zero")).rejects.toThrow("TRAP function 'share' trapped: divide by zero");
     await redis.set("zero", "7"); // the data moved on; the record keeps what the call read
     const r = await remote(["replay", "share"]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain("module  version 1, sha256");
     expect(r.stdout).toContain("from local build build/share.wasm");
-    expect(r.stdout).toMatch(new RegExp(`ERR function 'share' trapped: divide by zero at assembly/share\\.ts:${TRAP_LINE}:\\d+`));
+    expect(r.stdout).toMatch(new RegExp(`TRAP function 'share' trapped: divide by zero at assembly/share\\.ts:${TRAP_LINE}:\\d+`));
     expect(r.stdout).toContain("the same error as on the server (with the source position added)");
     expect(r.stdout).toMatch(/ran in +\d/);
 

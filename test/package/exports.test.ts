@@ -13,8 +13,8 @@ const run = promisify(execFile);
 
 /** Runtime values of each JavaScript entry. */
 const VALUES: Record<string, string[]> = {
-  "ferrite-wasm/runtime": ["CAPABILITIES", "DEFAULTS", "FerriteError", "MemoryStore", "Runtime", "createRuntime", "formatBytes", "isFerriteError", "parseCapabilities", "parseMemoryLimit"],
-  "ferrite-wasm/testing": ["json", "manualClock", "seededRandom", "text", "writes"],
+  "ferrite-wasm/runtime": ["CAPABILITIES", "DEFAULTS", "FerriteError", "MemoryStore", "Runtime", "createRuntime", "formatBytes", "isFerriteError", "parseCapabilities", "parseMemoryLimit", "replayFailedCall"],
+  "ferrite-wasm/testing": ["json", "manualClock", "replayFailedCall", "seededRandom", "text", "writes"],
   "ferrite-wasm/server": ["ConfigError", "DEFAULT_CONFIG", "ServerStartError", "loadConfig", "parseConfig", "startServer"],
   "ferrite-wasm/client": ["FerriteClient", "FerriteReplyError", "FunctionsUnsupportedError"],
   "ferrite-wasm/project": ["loadProject"],
@@ -23,13 +23,13 @@ const VALUES: Record<string, string[]> = {
 /** Names that exist only as types. */
 const TYPES: Record<string, string[]> = {
   "ferrite-wasm/runtime": [
-    "AllStats", "CallArg", "CallErrorCode", "CallOptions", "CallResult", "Capability", "ErrorCode", "ErrorData", "FunctionInfo",
+    "AllStats", "CallArg", "CallErrorCode", "CallOptions", "CallResult", "Capability", "ErrorCode", "ErrorData", "FailedCallJSON", "FunctionInfo",
     "FunctionSettings", "FunctionStats", "HostCall", "HttpHandler", "HttpRequest", "HttpResponse", "KeyWrite", "LoadErrorCode",
-    "LoadOptions", "LogEntry", "LogLevel", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
+    "LoadOptions", "LogEntry", "LogLevel", "RecordedAnswers", "RecordedCall", "RecordedRead", "ReplayOptions", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
   ],
-  "ferrite-wasm/testing": ["ManualClock"],
+  "ferrite-wasm/testing": ["FailedCallJSON", "ManualClock"],
   "ferrite-wasm/server": ["ConfigInput", "FerriteConfig", "FerriteServer", "LoadConfigOptions", "LogLevel", "Logger", "ServerConfig", "ServerOptions", "VersionRecord", "WasmConfig"],
-  "ferrite-wasm/client": ["ErrorCode", "WasmArg", "WasmLoadOptions", "WasmUpdateOptions"],
+  "ferrite-wasm/client": ["ErrorCode", "WasmArg", "WasmFailureSummary", "WasmLoadOptions", "WasmLogEntry", "WasmLogsOptions", "WasmSlowlogEntry", "WasmUpdateOptions"],
   "ferrite-wasm/project": ["Project", "ProjectOptions"],
 };
 const ENTRIES = Object.keys(VALUES);

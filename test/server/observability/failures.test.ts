@@ -28,11 +28,11 @@ describe("WASM.FAILURES", () => {
     await client.redis.set("count", "0");
     await client.redis.set("good", "8");
     await client.wasmCall("share", ["good"]);
-    await expect(client.wasmCall("share", ["count"])).rejects.toThrow("ERR function 'share' trapped: divide by zero");
+    await expect(client.wasmCall("share", ["count"])).rejects.toThrow("TRAP function 'share' trapped: divide by zero");
     const [summary, ...others] = await client.wasmFailures("share");
     expect(others).toEqual([]);
     const record = (await client.wasmFailure("share"))!;
-    expect(summary).toMatchObject({ id: record.id, function: "share", version: 1, code: "ERR_TRAP", error: "ERR function 'share' trapped: divide by zero" });
+    expect(summary).toMatchObject({ id: record.id, function: "share", version: 1, code: "ERR_TRAP", error: "TRAP function 'share' trapped: divide by zero" });
     expect(summary.bytes).toBe(Buffer.byteLength(JSON.stringify(record)));
     expect(record).toMatchObject({
       format: "ferrite-wasm/failed-call@1",
@@ -40,7 +40,7 @@ describe("WASM.FAILURES", () => {
       version: 1,
       sha256: (await client.wasmInfo("share")).sha256,
       entry: "share",
-      error: { code: "ERR_TRAP", message: "function 'share' trapped: divide by zero" },
+      error: { code: "ERR_TRAP", message: "function 'share' trapped: divide by zero", reply: "TRAP function 'share' trapped: divide by zero" },
       read_only: false,
       capabilities: [...CAPS],
       args: ["count"],
@@ -111,7 +111,7 @@ describe("WASM.FAILURES", () => {
     await client.wasmUnload("gone");
     const record = (await client.wasmFailure("gone"))!;
     expect(record.sha256).toBe((await client.wasmInfo("share")).sha256);
-    await expect(client.wasmDump("gone")).rejects.toThrow("ERR unknown function 'gone'");
+    await expect(client.wasmDump("gone")).rejects.toThrow("NOFUNC unknown function 'gone'");
     expect(await t.cli(["WASM.FAILURES", "RESET", "gone"])).toBe("1");
     expect(await client.wasmFailure("gone")).toBeNull();
   });

@@ -41,7 +41,7 @@ describe("WASM.LOGS", () => {
     expect(log).toMatchObject({ function: "share", version: 1, level: "info" });
     expect(ok).toMatchObject({ function: "share", version: 1, via: "wasm.call", recorded: false });
     expect(ok.duration_us).toBeGreaterThan(0);
-    expect(failed).toMatchObject({ outcome: "ERR_TRAP", error: "ERR function 'share' trapped: divide by zero", recorded: true });
+    expect(failed).toMatchObject({ outcome: "ERR_TRAP", error: "TRAP function 'share' trapped: divide by zero", recorded: true });
     // ids are stream ids, increasing
     const ids = entries.map((e) => e.id.split("-").map(Number));
     for (let i = 1; i < ids.length; i++) expect(ids[i][0] - ids[i - 1][0] || ids[i][1] - ids[i - 1][1]).toBeGreaterThan(0);
