@@ -19,6 +19,8 @@ await rt.load("keys", keys, { capabilities: ["read"] });
 
 const s16 = ["0123456789abcdef"];
 const getK = ["get", "k"];
+// Both sides pass a constant options object, as the server does (Observability.callOptions).
+const PLAIN = {} as const;
 const RECORD = { record: true } as const;
 for (const [name, args] of [["echo", s16], ["keys", getK]] as const) {
   const r = rt.call(name, args, RECORD);
@@ -42,8 +44,8 @@ const origin = { command, client: { addr: "127.0.0.1:50000", name: null }, via: 
  * Median ns per call of `base` and `other`, timed in alternating batches so that a busy machine
  * (other processes on the same cores) slows both sides of a row alike.
  */
-function pair(names: [string, string], base: () => unknown, other: () => unknown, { batch = 5_000, samples = 41 } = {}): [Sample, Sample] {
-  for (let i = 0; i < 3 * batch; i++) (base(), other());
+function pair(names: [string, string], base: () => unknown, other: () => unknown, { batch = 2_000, samples = 101 } = {}): [Sample, Sample] {
+  for (let i = 0; i < 10 * batch; i++) (base(), other());
   const a: number[] = [];
   const b: number[] = [];
   const time = (f: () => unknown) => {
@@ -59,11 +61,11 @@ function pair(names: [string, string], base: () => unknown, other: () => unknown
   return [{ name: names[0], ns: median(a) }, { name: names[1], ns: median(b) }];
 }
 
-const [echoOff, echoOn] = pair(["echo 16 B, recording off", "echo 16 B, recording on"], () => rt.call("echo", s16), () => rt.call("echo", s16, RECORD));
-const [getOff, getOn] = pair(["get 1 key, recording off", "get 1 key, recording on"], () => rt.call("keys", getK), () => rt.call("keys", getK, RECORD));
+const [echoOff, echoOn] = pair(["echo 16 B, recording off", "echo 16 B, recording on"], () => rt.call("echo", s16, PLAIN), () => rt.call("echo", s16, RECORD));
+const [getOff, getOn] = pair(["get 1 key, recording off", "get 1 key, recording on"], () => rt.call("keys", getK, PLAIN), () => rt.call("keys", getK, RECORD));
 const [plain, served] = pair(
   ["echo 16 B, runtime call only", "echo 16 B + the server's observability (event, metrics, slow log check; recording on)"],
-  () => rt.call("echo", s16),
+  () => rt.call("echo", s16, PLAIN),
   () => observe.called("echo", rt.call("echo", s16, RECORD), origin),
 );
 
