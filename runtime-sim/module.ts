@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { checkBinary, checkImports, inspect, type ModuleInfo } from "./abi/validate.js";
-import { discardBinaryen, instrument, loadBinaryen, type InstrumentReport } from "./limits/metering.js";
+import { discardBinaryen, instrument, loadBinaryen, type InstrumentReport } from "./instrument/index.js";
 import { FerriteError } from "./errors.js";
 
 export interface PreparedModule {
@@ -45,7 +45,8 @@ async function prepare(bytes: Uint8Array, hash: string): Promise<PreparedModule>
   const start = performance.now();
   const original = checkBinary(bytes); // V8 validates first, so binaryen only sees valid modules
   checkImports(original);
-  const b = await loadBinaryen();
+  const api = await loadBinaryen();
+  const b = api.b;
   let mod: ReturnType<typeof b.readBinaryWithFeatures>;
   try {
     mod = b.readBinaryWithFeatures(bytes, b.Features.All);
@@ -54,7 +55,7 @@ async function prepare(bytes: Uint8Array, hash: string): Promise<PreparedModule>
   }
   try {
     const info = inspect(b, mod);
-    const report = instrument(b, mod, info.memory.name);
+    const report = instrument(api, mod, info.memory.name, bytes);
     b.setDebugInfo(true); // keep the name section: stack traces then name the guest's functions
     const out = mod.emitBinary();
     let compiled: WebAssembly.Module;
