@@ -36,3 +36,36 @@ export function table(title: string, rows: Array<{ name: string; ns: number; bas
     console.log(`| ${r.name} | ${fmt(r.ns)} | ${ratio} | ${r.target ?? ""} |`);
   }
 }
+
+/**
+ * Medians of `base` and `fn` measured in alternating batches, so both see the same machine: on a
+ * shared, busy machine the load changes from one second to the next, and a ratio of two
+ * measurements taken apart says more about the load than about the code.
+ */
+export function measurePair(
+  baseName: string,
+  base: () => unknown,
+  name: string,
+  fn: () => unknown,
+  { batch = 10_000, samples = 31, warmup = 3 } = {},
+): [Sample, Sample] {
+  for (let i = 0; i < warmup * batch; i++) {
+    base();
+    fn();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let t = performance.now();
+    for (let i = 0; i < batch; i++) base();
+    a.push(((performance.now() - t) * 1e6) / batch);
+    t = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    b.push(((performance.now() - t) * 1e6) / batch);
+  }
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return [
+    { name: baseName, ns: median(a) },
+    { name, ns: median(b) },
+  ];
+}

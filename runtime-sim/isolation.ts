@@ -111,7 +111,10 @@ export const globalSnapshotPass: Pass = {
       restores.push(mod.global.set(g.name, mod.global.get(shadow, g.type)));
     }
     mod.addFunction(ISOLATION.save, b.none, b.none, [], mod.block(null, saves.length ? saves : [mod.nop()]));
-    mod.addFunction(ISOLATION.restore, b.none, b.none, [], mod.block(null, [...restores, ...m.resets]));
+    // restore(from, to) also zeros [from, to): memory.fill beats a loop or a call into V8 from JS.
+    const [from, to] = [mod.local.get(0, b.i32), mod.local.get(1, b.i32)];
+    const fill = mod.if(mod.i32.gt_u(to, from), mod.memory.fill(mod.local.get(0, b.i32), mod.i32.const(0), mod.i32.sub(mod.local.get(1, b.i32), mod.local.get(0, b.i32)), m.memory));
+    mod.addFunction(ISOLATION.restore, b.createType([b.i32, b.i32]), b.none, [], mod.block(null, [fill, ...restores, ...m.resets]));
     mod.addFunctionExport(ISOLATION.save, ISOLATION.save);
     mod.addFunctionExport(ISOLATION.restore, ISOLATION.restore);
   },
@@ -214,7 +217,7 @@ export class Isolate {
   readonly #size: number;
   readonly #lo: () => number;
   readonly #hi: () => number;
-  readonly #restore: () => void;
+  readonly #restore: (zeroFrom: number, zeroTo: number) => void;
   readonly #reusable: boolean;
   #u8: Uint8Array;
 
@@ -227,10 +230,10 @@ export class Isolate {
     this.memory = ex.memory as WebAssembly.Memory;
     this.#lo = ex[ISOLATION.lo] as () => number;
     this.#hi = ex[ISOLATION.hi] as () => number;
-    this.#restore = ex[ISOLATION.restore] as () => void;
+    this.#restore = ex[ISOLATION.restore] as (zeroFrom: number, zeroTo: number) => void;
     const started: [number, number] = [this.#lo() >>> 0, this.#hi() >>> 0];
     (ex[ISOLATION.save] as () => void)();
-    this.#restore(); // also clears the dirty range left by start-up and fills the fuel tank
+    this.#restore(0, 0); // also clears the dirty range left by start-up and fills the fuel tank
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#size = this.#u8.byteLength;
     this.#chunks = this.#reusable ? this.#snapshot(prepared.report.dataRanges, started) : [];
@@ -249,16 +252,21 @@ export class Isolate {
   /** Undoes the call; false when this instance must not serve another call. */
   reset(hostLo: number, hostHi: number): boolean {
     if (!this.#reusable) return false;
-    if (this.memory.buffer.byteLength !== this.#size) return false; // memory grew
+    if (this.#u8.byteLength !== this.#size) return false; // memory grew (which detached the old buffer)
     const lo = Math.min(this.#lo() >>> 0, hostLo);
     const hi = Math.min(Math.max(this.#hi() >>> 0, hostHi), this.#size);
-    if (hi > lo) this.#put(lo, hi);
-    this.#restore();
+    let from = hi > lo ? this.#put(lo, hi) : hi;
+    if (hi - from > ZERO_CHECK) {
+      zero(this.#u8, from, hi);
+      from = hi;
+    }
+    this.#restore(from, hi);
     return true;
   }
 
-  /** Puts [lo, hi) back as the snapshot has it: its bytes where it has some, zeros elsewhere. */
-  #put(lo: number, hi: number): void {
+  /** Puts [lo, hi) back as the snapshot has it: its bytes where it has some, zeros elsewhere. Returns
+   * where the last stretch of zeros starts, which it leaves to __ferrite_restore. */
+  #put(lo: number, hi: number): number {
     const u8 = this.#u8;
     let at = lo;
     for (const c of this.#chunks) {
@@ -267,17 +275,16 @@ export class Isolate {
       if (c.start > at) zero(u8, at, c.start);
       const from = Math.max(at, c.start);
       const to = Math.min(hi, c.end);
-      if (to - from <= 64) for (let i = from; i < to; i++) u8[i] = c.bytes[i - c.start];
-      else u8.set(c.bytes.subarray(from - c.start, to - c.start), from);
+      u8.set(c.bytes.subarray(from - c.start, to - c.start), from);
       at = to;
-      if (at >= hi) return;
+      if (at >= hi) return hi;
     }
-    if (at < hi) zero(u8, at, hi);
+    return at;
   }
 
   /** Bytes of linear memory in use now. */
   get memoryBytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.#u8.byteLength === this.#size ? this.#size : this.memory.buffer.byteLength;
   }
 }
 

@@ -64,6 +64,8 @@ export interface RuntimeOptions {
   allowedCapabilities?: readonly Capability[];
   /** Most functions loaded at once (spec: max_functions). Default: 100. */
   maxFunctions?: number;
+  /** What the functions' memory limits may add up to ([wasm] memory_budget); a load or update past it is refused. Default: no budget. */
+  memoryBudget?: string | number;
   /** Folder that relative paths given to loadFile resolve in; a path escaping it is refused. */
   pluginsDir?: string;
   /** Receives every log line as it is written (besides the per-call result). */
@@ -153,7 +155,11 @@ export interface HostCall {
 export interface CallResult {
   /** True when the function succeeded and its writes were applied. */
   ok: boolean;
-  /** Bytes of the last `ferrite_return`, or null when it never called it (or failed). */
+  /**
+   * Bytes of the last `ferrite_return`, or null when it never called it (or failed). Safe to
+   * hold: never overwritten. A small value may share its ArrayBuffer with other calls' values
+   * (as Node's pooled Buffers do), so `slice()` one you keep for long.
+   */
   value: Uint8Array | null;
   /** The failure, when ok is false. Its `message` is the reply text without "ERR ". */
   error: FerriteError | null;

@@ -1,17 +1,17 @@
-// The function registry: load, call, update, reload, unload, list, info, stats.
+// The function registry: load, call, update, reload, unload, list, info, stats. Each function's
+// instance and call state belong to its FunctionCalls (call.ts); this file only keeps the table.
 import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
-import { CallContext, runCall, type CallEnv } from "./call.js";
+import { performance } from "node:perf_hooks";
+import { FunctionCalls, startFailure, type CallEnv, type CallLimits } from "./call.js";
 import { capabilityMask, CAPABILITIES, parseCapabilities } from "./capabilities.js";
 import { errors, FerriteError } from "./errors.js";
-import { Isolate } from "./isolation.js";
-import { formatBytes, limitPages, parseMemoryLimit, WASM_PAGE } from "./limits/memory.js";
-import { TimeoutSignal } from "./limits/deadline.js";
+import { checkInitialMemory, formatBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
+import { parseTimeout, TimeoutSignal } from "./limits/deadline.js";
 import { prepareModule, type PreparedModule } from "./module.js";
 import { resolveEntry } from "./abi/validate.js";
 import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
-import { GuestMemory } from "./abi/guest-memory.js";
-import { FunctionCounters } from "./stats.js";
+import { FunctionCounters, initStats } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
 import { SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
@@ -33,62 +33,51 @@ import type {
 
 export { DEFAULTS } from "./defaults.js";
 
+const TIME_ORIGIN = performance.timeOrigin;
+
+interface Settings {
+  capabilities: Capability[];
+  memoryBytes: number;
+  timeoutMs: number;
+}
+
+/** One entry of the registry. */
 class LoadedFunction {
-  isolate: Isolate | null = null;
-  entryFn!: (ptr: number, len: number) => number;
   readonly counters = new FunctionCounters();
   readonly loadedAt = Date.now();
+  readonly calls: FunctionCalls;
+  #settings: Settings;
 
   constructor(
     readonly name: string,
     readonly prepared: PreparedModule,
     readonly entry: string,
     readonly path: string | null,
-    public capabilities: Capability[],
-    public memoryBytes: number,
-    public timeoutMs: number,
+    settings: Settings,
     readonly sourceMap: SourceMapIndex | null,
-    readonly ctx: CallContext,
-  ) {}
-
-  /** The granted capabilities as a bit set, for the per-host-call check. */
-  get capMask(): number {
-    if (this.#capsFor !== this.capabilities) {
-      this.#capMask = capabilityMask(this.capabilities);
-      this.#capsFor = this.capabilities;
-    }
-    return this.#capMask;
-  }
-  #capMask = 0;
-  #capsFor: Capability[] | null = null;
-
-  get memoryText(): string {
-    if (this.#memoryTextFor !== this.memoryBytes) {
-      this.#memoryText = formatBytes(this.memoryBytes);
-      this.#memoryTextFor = this.memoryBytes;
-    }
-    return this.#memoryText;
-  }
-  #memoryText = "";
-  #memoryTextFor = -1;
-
-  get maxPages(): number {
-    const declared = this.prepared.info.memory.maxPages;
-    const pages = limitPages(this.memoryBytes);
-    return declared === null ? pages : Math.min(pages, declared);
+    env: CallEnv,
+  ) {
+    this.#settings = settings;
+    // With a source map, record time, random and http answers so a trap can be replayed.
+    this.calls = new FunctionCalls(name, env, prepared, entry, this.#limits(settings), sourceMap !== null);
   }
 
-  /** A new instance under the current settings. Start-up (the module's start function) gets its
-   * own budget: a short TIMEOUT must not fail a load on a busy machine, yet a start that never ends must. */
-  instantiate(): Isolate {
-    this.isolate = null;
-    (this.ctx as { mem: unknown }).mem = undefined;
-    this.ctx.deadline.begin(startBudgetMs(this.timeoutMs));
-    const isolate = new Isolate(this.prepared, this.ctx.imports(this.maxPages));
-    this.ctx.mem = new GuestMemory(isolate.memory, this.name, isolate.exports.ferrite_alloc);
-    this.entryFn = isolate.exports[this.entry] as (p: number, l: number) => number;
-    this.isolate = isolate;
-    return isolate;
+  get settings(): Settings {
+    return this.#settings;
+  }
+
+  set settings(s: Settings) {
+    this.#settings = s;
+    this.calls.setLimits(this.#limits(s));
+  }
+
+  #limits(s: Settings): CallLimits {
+    return {
+      capMask: capabilityMask(s.capabilities),
+      timeoutMs: s.timeoutMs,
+      maxPages: limitPages(s.memoryBytes, this.prepared.info.memory.maxPages),
+      memoryText: formatBytes(s.memoryBytes),
+    };
   }
 }
 
@@ -96,24 +85,29 @@ export class Runtime {
   readonly store: Store;
   readonly #fns = new Map<string, LoadedFunction>();
   readonly #env: CallEnv;
-  readonly #defaults: { memoryLimit: string | number; timeoutMs: number; capabilities: readonly (Capability | "all")[] };
+  readonly #defaults: Settings;
+  readonly #budget: MemoryBudget;
   readonly #allowed: readonly Capability[];
   readonly #maxFunctions: number;
   readonly #pluginsDir: string | null;
   readonly #clock: () => number;
+  /** The clock is Date.now, which the end of a call (already read) gives for free. */
+  readonly #wallClock: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.#clock = options.clock ?? Date.now;
+    this.#wallClock = this.#clock === Date.now;
     this.store = options.store ?? new MemoryStore({ clock: this.#clock });
     this.#allowed = options.allowedCapabilities ?? CAPABILITIES;
     this.#maxFunctions = options.maxFunctions ?? DEFAULTS.maxFunctions;
     this.#pluginsDir = options.pluginsDir ? path.resolve(options.pluginsDir) : null;
+    // Options are parsed once, here; the rest of the runtime trusts them.
     this.#defaults = {
-      memoryLimit: options.defaults?.memoryLimit ?? DEFAULTS.memoryLimit,
-      timeoutMs: options.defaults?.timeoutMs ?? DEFAULTS.timeoutMs,
-      capabilities: options.defaults?.capabilities ?? DEFAULTS.capabilities,
+      capabilities: parseCapabilities(options.defaults?.capabilities ?? DEFAULTS.capabilities, this.#allowed),
+      memoryBytes: parseMemoryLimit(options.defaults?.memoryLimit ?? DEFAULTS.memoryLimit),
+      timeoutMs: parseTimeout(options.defaults?.timeoutMs ?? DEFAULTS.timeoutMs),
     };
-    parseMemoryLimit(this.#defaults.memoryLimit);
+    this.#budget = new MemoryBudget(options.memoryBudget === undefined ? Infinity : parseMemoryLimit(options.memoryBudget));
     this.#env = {
       store: this.store,
       clock: this.#clock,
@@ -147,42 +141,43 @@ export class Runtime {
       throw new FerriteError("ERR_TOO_MANY_FUNCTIONS", `cannot load '${name}': ${this.#maxFunctions} functions are loaded, the most max_functions allows; unload one first`, name);
     }
     const settings = this.#settings(options, existing);
-    const prepared = await prepareModule(wasm).catch((e) => {
-      throw loadError(name, e);
-    });
+    const [prepared] = await Promise.all([
+      prepareModule(wasm).catch((e) => {
+        throw loadError(name, e);
+      }),
+      initStats(),
+    ]);
     const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null, options.entry);
     this.#fns.set(name, fn);
     if (existing && existing !== fn) existing.counters.destroy();
     return this.info(name);
   }
 
-  #settings(options: FunctionSettings, base?: LoadedFunction) {
-    const capabilities = options.capabilities
-      ? parseCapabilities(options.capabilities, this.#allowed)
-      : base?.capabilities ?? parseCapabilities(this.#defaults.capabilities, this.#allowed);
-    const memoryBytes = options.memory !== undefined ? parseMemoryLimit(options.memory) : base?.memoryBytes ?? parseMemoryLimit(this.#defaults.memoryLimit);
-    const timeoutMs = options.timeoutMs ?? base?.timeoutMs ?? this.#defaults.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw errors.invalidTimeout(String(options.timeoutMs));
-    return { capabilities, memoryBytes, timeoutMs };
+  #settings(options: FunctionSettings, base?: LoadedFunction): Settings {
+    const from = base?.settings ?? this.#defaults;
+    return {
+      capabilities: options.capabilities ? parseCapabilities(options.capabilities, this.#allowed) : from.capabilities,
+      memoryBytes: options.memory !== undefined ? parseMemoryLimit(options.memory) : from.memoryBytes,
+      timeoutMs: options.timeoutMs !== undefined ? parseTimeout(options.timeoutMs) : from.timeoutMs,
+    };
   }
 
-  #create(
-    name: string,
-    prepared: PreparedModule,
-    file: string | null,
-    s: { capabilities: Capability[]; memoryBytes: number; timeoutMs: number },
-    sourceMap: SourceMapIndex | null,
-    explicitEntry?: string,
-  ): LoadedFunction {
+  /** The memory budget: `name`'s limit beside every other function's. */
+  #checkBudget(name: string, memoryBytes: number): void {
+    let others = 0;
+    for (const [n, f] of this.#fns) if (n !== name) others += f.settings.memoryBytes;
+    this.#budget.check(name, memoryBytes, others);
+  }
+
+  #create(name: string, prepared: PreparedModule, file: string | null, s: Settings, sourceMap: SourceMapIndex | null, explicitEntry?: string): LoadedFunction {
     const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name, explicitEntry));
-    checkInitialMemory(name, prepared, s.memoryBytes);
-    const ctx = new CallContext(name, this.#env);
-    ctx.keepTape = sourceMap !== null; // keep time, random and http answers so a trap can be replayed
-    const fn = new LoadedFunction(name, prepared, entry, file, s.capabilities, s.memoryBytes, s.timeoutMs, sourceMap, ctx);
+    checkInitialMemory(name, prepared.info.memory.initialPages, s.memoryBytes);
+    this.#checkBudget(name, s.memoryBytes);
+    const fn = new LoadedFunction(name, prepared, entry, file, s, sourceMap, this.#env);
     try {
-      fn.instantiate();
+      fn.calls.instantiate();
     } catch (e) {
-      throw startFailure(name, e, startBudgetMs(s.timeoutMs));
+      throw startFailure(name, e, s.timeoutMs);
     }
     return fn;
   }
@@ -191,32 +186,27 @@ export class Runtime {
   call(name: string, args: readonly CallArg[] = [], options: CallOptions = {}): CallResult {
     const fn = this.#fns.get(name);
     if (!fn) return failedResult(errors.unknownFunction(name));
-    let isolate = fn.isolate;
-    if (isolate === null) {
+    const { calls } = fn;
+    if (!calls.ready) {
       try {
-        isolate = fn.instantiate();
+        calls.instantiate();
       } catch (e) {
-        const error = startFailure(name, e, startBudgetMs(fn.timeoutMs));
         fn.counters.record(e instanceof TimeoutSignal ? "timeout" : "failed", 0, 0, this.#clock());
-        return failedResult(error);
+        return failedResult(startFailure(name, e, fn.settings.timeoutMs));
       }
     }
+    const readOnly = options.readOnly === true;
     const record = options.record === true;
-    fn.ctx.begin(args, options.readOnly === true, fn.capMask, record, options.answers);
-    const out = runCall(
-      { name, ctx: fn.ctx, isolate, entry: fn.entryFn, timeoutMs: fn.timeoutMs, memoryLimitText: fn.memoryText },
-      args,
-    );
-    if (!isolate.reset(fn.ctx.mem.dirtyLo, fn.ctx.mem.dirtyHi)) fn.isolate = null;
-    if (out.trapped && fn.sourceMap) {
-      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, fn.ctx.tape ?? NO_ANSWERS, this.#env, fn.timeoutMs);
-      if (position && out.result.error) {
-        out.result.error = errors.trapped(name, String(out.result.error.data.reason), position);
-      }
+    const result = calls.call(args, readOnly, record, options.answers);
+    if (calls.trapped && fn.sourceMap && result.error) {
+      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
+      if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
     }
-    if (record && !out.result.ok) out.result.recorded = takeRecord(fn, args, options.readOnly === true, Math.round(this.#clock() - out.result.durationMs));
-    fn.counters.record(out.result.ok ? "ok" : out.timedOut ? "timeout" : "failed", out.result.durationMs, out.memoryBytes, this.#clock());
-    return out.result;
+    // With the default clock, the end of the call (already read) says when it was: no second read.
+    const at = this.#wallClock ? Math.round(TIME_ORIGIN + calls.endedAt) : this.#clock();
+    if (record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(at - result.durationMs));
+    fn.counters.record(result.ok ? "ok" : calls.timedOut ? "timeout" : "failed", result.durationMs, calls.memoryBytes, at);
+    return result;
   }
 
   /** WASM.CALLREAD: a call in which any write or delete fails. */
@@ -228,12 +218,9 @@ export class Runtime {
   async update(name: string, settings: FunctionSettings): Promise<FunctionInfo> {
     const fn = this.#get(name);
     const s = this.#settings(settings, fn);
-    checkInitialMemory(name, fn.prepared, s.memoryBytes);
-    const memoryChanged = s.memoryBytes !== fn.memoryBytes;
-    fn.capabilities = s.capabilities;
-    fn.memoryBytes = s.memoryBytes;
-    fn.timeoutMs = s.timeoutMs;
-    if (memoryChanged) fn.isolate = null; // the page limit is fixed per instance
+    checkInitialMemory(name, fn.prepared.info.memory.initialPages, s.memoryBytes);
+    this.#checkBudget(name, s.memoryBytes);
+    fn.settings = s;
     return this.info(name);
   }
 
@@ -248,9 +235,9 @@ export class Runtime {
     });
     const sourceMap = await readFile(`${fn.path}.map`, "utf8").catch(() => undefined);
     return this.#load(name, new Uint8Array(bytes), fn.path, {
-      capabilities: fn.capabilities,
-      memory: fn.memoryBytes,
-      timeoutMs: fn.timeoutMs,
+      capabilities: fn.settings.capabilities,
+      memory: fn.settings.memoryBytes,
+      timeoutMs: fn.settings.timeoutMs,
       replace: true,
       sourceMap,
       entry: fn.entry,
@@ -281,10 +268,10 @@ export class Runtime {
       name,
       path: fn.path,
       entry: fn.entry,
-      capabilities: [...fn.capabilities],
-      memory_limit: formatBytes(fn.memoryBytes),
-      memory_limit_bytes: fn.memoryBytes,
-      timeout_ms: fn.timeoutMs,
+      capabilities: [...fn.settings.capabilities],
+      memory_limit: formatBytes(fn.settings.memoryBytes),
+      memory_limit_bytes: fn.settings.memoryBytes,
+      timeout_ms: fn.settings.timeoutMs,
       loaded_at: new Date(fn.loadedAt).toISOString(),
       invocations: fn.counters.invocations,
       avg_duration_ms: Math.round(fn.counters.avgMs * 1000) / 1000,
@@ -344,18 +331,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return new Runtime(options);
 }
 
-function checkInitialMemory(name: string, prepared: PreparedModule, limit: number): void {
-  const initial = prepared.info.memory.initialPages * WASM_PAGE;
-  if (initial > limit) {
-    throw new FerriteError(
-      "ERR_MEMORY_INITIAL",
-      `cannot load '${name}': its initial memory is ${formatBytes(initial)} (${prepared.info.memory.initialPages} pages of 64KB), above its memory limit of ${formatBytes(limit)}; raise MEMORY to at least ${formatBytes(initial)} or build with less initial memory`,
-      name,
-      { initial_bytes: initial, limit_bytes: limit },
-    );
-  }
-}
-
 function wrapLoadError<T>(name: string, f: () => T): T {
   try {
     return f();
@@ -369,42 +344,26 @@ function loadError(name: string, e: unknown): unknown {
   return e instanceof FerriteError ? new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e) : e;
 }
 
-/** Start-up may take at least this long, whatever the call TIMEOUT. */
-export const START_BUDGET_MS = 1000;
-const startBudgetMs = (timeoutMs: number) => Math.max(timeoutMs, START_BUDGET_MS);
-
-function startFailure(name: string, e: unknown, budgetMs: number): FerriteError {
-  if (e instanceof FerriteError) return e;
-  if (e instanceof TimeoutSignal) {
-    return new FerriteError("ERR_TIMEOUT", `function '${name}' timed out while starting up (after ${budgetMs} ms); its start function must return`, name, { timeout_ms: budgetMs });
-  }
-  const reason = e instanceof Error ? e.message : String(e);
-  return new FerriteError("ERR_TRAP", `function '${name}' trapped while starting up: ${reason}`, name, { reason });
-}
-
 const NO_ANSWERS: RecordedAnswers = { now: [], random: [], http: [] };
 
-/** Hands a failed call's reads and answers over to its record; the next call starts new lists. */
-/** `time`: when the call started, from the clock after it (a clock read only for failed calls). */
+/** A failed recorded call's inputs, complete enough to run it again; `time`: when it started. */
 function takeRecord(fn: LoadedFunction, args: readonly CallArg[], readOnly: boolean, time: number): RecordedCall {
-  const { ctx } = fn;
-  const record: RecordedCall = {
+  const { reads, answers } = fn.calls.takeRecorded();
+  const s = fn.settings;
+  return {
     function: fn.name,
     entry: fn.entry,
     sha256: fn.prepared.sha256,
     // Copies: a server's arguments are slices of a socket chunk the record outlives.
     args: args.map((a) => (typeof a === "string" ? new Uint8Array(Buffer.from(a, "utf8")) : a.slice())),
     readOnly,
-    capabilities: [...fn.capabilities],
-    memory_limit_bytes: fn.memoryBytes,
-    timeout_ms: fn.timeoutMs,
+    capabilities: [...s.capabilities],
+    memory_limit_bytes: s.memoryBytes,
+    timeout_ms: s.timeoutMs,
     time,
-    reads: ctx.tx.reads ?? [],
-    answers: ctx.tape ?? { now: [], random: [], http: [] },
+    reads,
+    answers,
   };
-  ctx.tx.reads = null;
-  ctx.tape = null;
-  return record;
 }
 
 function failedResult(error: FerriteError): CallResult {

@@ -3,8 +3,7 @@
 // module, deterministically (same store, same arguments, the same time/random/http answers from
 // the tape), and map the offset of the trapping frame through the source map.
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
-import { CallContext, writeInput, type CallEnv } from "./call.js";
-import { GuestMemory } from "./abi/guest-memory.js";
+import { FunctionCalls, type CallEnv, type CallLimits } from "./call.js";
 import type { PreparedModule } from "./module.js";
 import type { CallArg, RecordedAnswers } from "./options.js";
 
@@ -26,14 +25,6 @@ export class SourceMapIndex {
   }
 }
 
-/** A context that answers from the tape and logs nowhere. */
-class ReplayContext extends CallContext {
-  constructor(fn: string, env: CallEnv) {
-    super(fn, { ...env, onLog: undefined, recordHostCalls: false });
-  }
-  override log(): void {}
-}
-
 export function locateTrap(
   prepared: PreparedModule,
   map: SourceMapIndex,
@@ -41,24 +32,15 @@ export function locateTrap(
   args: readonly CallArg[],
   tape: RecordedAnswers,
   env: CallEnv,
-  timeoutMs: number,
+  limits: CallLimits,
 ): string | null {
-  const ctx = new ReplayContext(entry, env);
-  try {
-    ctx.deadline.begin(timeoutMs);
-    const instance = new WebAssembly.Instance(prepared.original, ctx.imports(0x10000));
-    const ex = instance.exports as Record<string, any>;
-    ctx.mem = new GuestMemory(ex.memory, entry, ex.ferrite_alloc);
-    ctx.begin(args, false, 0x7fffffff, false, tape);
-    const [ptr, len] = writeInput(ctx, args);
-    ex[entry](ptr, len);
-    return null; // no trap this time: nothing to map
-  } catch (e) {
-    if (!(e instanceof WebAssembly.RuntimeError) || typeof e.stack !== "string") return null;
-    const positions = [...e.stack.matchAll(/wasm-function\[\d+\]:0x([0-9a-f]+)/g)]
-      .map((m) => map.position(parseInt(m[1], 16)))
-      .filter((p): p is { source: string; text: string } => p !== null);
-    const own = positions.find((p) => !p.source.startsWith("~lib/"));
-    return (own ?? positions[0])?.text ?? null;
-  }
+  // Every capability, and no log sink: the replay only has to take the same path to the same trap.
+  const replay = new FunctionCalls(entry, { ...env, onLog: undefined, recordHostCalls: false }, prepared, entry, { ...limits, capMask: 0x7fffffff, maxPages: 0x10000 });
+  const e = replay.replay(prepared.original, args, tape);
+  if (!(e instanceof WebAssembly.RuntimeError) || typeof e.stack !== "string") return null; // no trap this time
+  const positions = [...e.stack.matchAll(/wasm-function\[\d+\]:0x([0-9a-f]+)/g)]
+    .map((m) => map.position(parseInt(m[1], 16)))
+    .filter((p): p is { source: string; text: string } => p !== null);
+  const own = positions.find((p) => !p.source.startsWith("~lib/"));
+  return (own ?? positions[0])?.text ?? null;
 }

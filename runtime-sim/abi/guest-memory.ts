@@ -1,8 +1,34 @@
 // Bounds-checked access to a guest's linear memory. A bad pointer fails the call; it never
 // reads or writes outside the guest's memory.
 import { errors } from "../errors.js";
+import type { CallArg } from "../options.js";
 
 const utf8 = new TextDecoder("utf-8");
+const encoder = new TextEncoder();
+
+/**
+ * Replies are copied out of guest memory into slabs instead of one new ArrayBuffer each: a slab is
+ * only ever appended to, so a reply stays valid however long it is held (like Node's pooled
+ * Buffers, a held reply keeps its slab alive: slice() a small one to keep it for long). Bigger
+ * replies get their own buffer.
+ */
+const SLAB_BYTES = 64 * 1024;
+const POOLED_MAX = 4096;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function copyOut(mem: Uint8Array, from: number, len: number): Uint8Array {
+  if (len > POOLED_MAX) return mem.slice(from, from + len);
+  if (slabUsed + len > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, len);
+  if (len <= 32) for (let i = 0; i < len; i++) out[i] = mem[from + i];
+  else out.set(mem.subarray(from, from + len));
+  slabUsed = (slabUsed + len + 7) & ~7;
+  return out;
+}
 
 export class GuestMemory {
   #memory: WebAssembly.Memory;
@@ -21,9 +47,10 @@ export class GuestMemory {
     this.#u8 = new Uint8Array(memory.buffer);
   }
 
-  /** The current view; memory.grow detaches the old buffer. */
+  /** The current view. memory.grow detaches the old buffer, which empties its views: checking for
+   * that is much cheaper than asking the memory for its buffer on every access. */
   get bytes(): Uint8Array {
-    if (this.#u8.byteLength !== this.#memory.buffer.byteLength) this.#u8 = new Uint8Array(this.#memory.buffer);
+    if (this.#u8.byteLength === 0) this.#u8 = new Uint8Array(this.#memory.buffer);
     return this.#u8;
   }
 
@@ -33,6 +60,12 @@ export class GuestMemory {
     const n = len >>> 0;
     if (p + n > mem.byteLength) throw errors.bounds(this.fn, importName, p, n, mem.byteLength);
     return mem;
+  }
+
+  /** A copy of guest bytes [ptr, ptr + len) that the caller may hold: the call's reply. */
+  readReply(importName: string, ptr: number, len: number): Uint8Array {
+    const mem = this.#check(importName, ptr, len);
+    return copyOut(mem, ptr >>> 0, len >>> 0);
   }
 
   /** A copy of guest bytes [ptr, ptr + len). */
@@ -65,6 +98,53 @@ export class GuestMemory {
     mem.set(data, ptr + 4);
     if (ptr < this.dirtyLo) this.dirtyLo = ptr;
     if (ptr + 4 + n > this.dirtyHi) this.dirtyHi = ptr + 4 + n;
+    return ptr;
+  }
+
+  /** Writes the arguments joined by "\n" straight into a guest block: no intermediate copy. */
+  writeArgs(args: readonly CallArg[]): [number, number] {
+    if (args.length === 0) return [0, 0];
+    if (args.length === 1 && typeof args[0] === "string" && args[0].length <= 64) return this.#writeShort(args[0]);
+    let len = args.length - 1;
+    for (const a of args) len += typeof a === "string" ? Buffer.byteLength(a, "utf8") : a.byteLength;
+    const ptr = this.#allocInput(len);
+    const bytes = this.bytes;
+    let at = ptr;
+    for (let i = 0; i < args.length; i++) {
+      if (i > 0) bytes[at++] = 10;
+      const a = args[i];
+      if (typeof a === "string") at += encoder.encodeInto(a, bytes.subarray(at)).written;
+      else {
+        bytes.set(a, at);
+        at += a.byteLength;
+      }
+    }
+    return [ptr, len];
+  }
+
+  /** One short string, the usual call: ASCII is copied by hand, which beats a native call. */
+  #writeShort(a: string): [number, number] {
+    const n = a.length;
+    for (let i = 0; i < n; i++) {
+      if (a.charCodeAt(i) >= 0x80) {
+        const len = Buffer.byteLength(a, "utf8");
+        const ptr = this.#allocInput(len);
+        encoder.encodeInto(a, this.bytes.subarray(ptr, ptr + len));
+        return [ptr, len];
+      }
+    }
+    const ptr = this.#allocInput(n);
+    const bytes = this.bytes;
+    for (let i = 0; i < n; i++) bytes[ptr + i] = a.charCodeAt(i);
+    return [ptr, n];
+  }
+
+  #allocInput(len: number): number {
+    const ptr = this.alloc(len) >>> 0;
+    if (ptr === 0 && len > 0) throw new OutOfGuestMemory(len);
+    if (ptr + len > this.bytes.byteLength) throw errors.abi(this.fn, `ferrite_alloc(${len}) returned ${ptr}, past the end of memory`);
+    if (ptr < this.dirtyLo) this.dirtyLo = ptr;
+    if (ptr + len > this.dirtyHi) this.dirtyHi = ptr + len;
     return ptr;
   }
 

@@ -1,22 +1,23 @@
 // THE host-function table of ABI v1: each import's signature, the capability it needs, whether it
 // writes, and its handler. call.ts links it; capabilities.ts enforces `capability` and `write`.
 // Handlers only do the work: they never check capabilities, limits or read-only mode.
-import type { Capability, HttpRequest, HttpResponse, LogEntry, LogLevel } from "../options.js";
+import type { Capability, HttpRequest, HttpResponse, LogLevel } from "../options.js";
 import type { Transaction } from "../store/transaction.js";
 import type { GuestMemory } from "./guest-memory.js";
 import { decodeAbort } from "./abort.js";
 
 export type WasmType = "i32" | "i64" | "f64";
 
-/** What a handler may touch during one call. */
+/** What a handler may touch during one call (call.ts owns the state behind it). */
 export interface HostContext {
   readonly fn: string;
-  mem: GuestMemory;
-  tx: Transaction;
-  args: Uint8Array[];
-  returned: Uint8Array | null;
-  errorMessage: string | null;
-  logs: LogEntry[];
+  readonly mem: GuestMemory;
+  readonly tx: Transaction;
+  readonly args: Uint8Array[];
+  /** ferrite_return: the call's result (a later one replaces an earlier one). */
+  setReturn(ptr: number, len: number): void;
+  /** ferrite_error: marks the call failed with this message. */
+  setError(message: string): void;
   now(): number;
   random(): number;
   log(level: LogLevel, message: string): void;
@@ -89,7 +90,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     capability: null,
     write: false,
     handler(ctx, p, l) {
-      ctx.returned = ctx.mem.read("ferrite_return", p, l);
+      ctx.setReturn(p, l);
     },
   },
   {
@@ -99,7 +100,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     capability: null,
     write: false,
     handler(ctx, p, l) {
-      ctx.errorMessage = ctx.mem.readString("ferrite_error", p, l);
+      ctx.setError(ctx.mem.readString("ferrite_error", p, l));
     },
   },
   {
@@ -167,8 +168,9 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     capability: null,
     write: false,
     handler(ctx, msg, file, line, col) {
-      ctx.errorMessage = decodeAbort(ctx.mem, msg, file, line, col);
-      throw new GuestAbort(ctx.errorMessage);
+      const message = decodeAbort(ctx.mem, msg, file, line, col);
+      ctx.setError(message);
+      throw new GuestAbort(message);
     },
   },
 ];

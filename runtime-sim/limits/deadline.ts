@@ -9,7 +9,7 @@ import { HOST_MODULE, multiValue, type Pass } from "../instrument/walk.js";
 
 /** Fuel units (about one wasm expression each) between two clock checks: ~0.1-0.5 ms of work. */
 export const FUEL_STEP = 250_000;
-/** Host calls between two clock checks (a guest looping on host calls spends little fuel). */
+/** Host calls between two clock checks (a guest looping on host calls spends little fuel); a power of two. */
 export const HOST_CALLS_PER_CHECK = 64;
 /** The longest TIMEOUT: one hour. */
 export const MAX_TIMEOUT_MS = 3_600_000;
@@ -63,7 +63,7 @@ export class Deadline implements WaitBudget {
 
   /** Called on every host call; checks the clock every HOST_CALLS_PER_CHECK calls. */
   hostCall(): void {
-    if (++this.#hostCalls % HOST_CALLS_PER_CHECK === 0) this.check();
+    if ((++this.#hostCalls & (HOST_CALLS_PER_CHECK - 1)) === 0) this.check();
   }
 
   check(): void {

@@ -1,14 +1,17 @@
 // The keyspace as the runtime sees it: bytes in, bytes out. Calls read through a Transaction
 // and hand the store one batch of writes at the end, or nothing.
+// A store that waits (on another process) must give up within `budget.remainingMs`, the time the
+// call has left; the call then fails with its timeout error.
 import type { KeyWrite } from "../options.js";
+import type { WaitBudget } from "../limits/deadline.js";
 
 export interface Store {
   /** The value of `key`, or null when it does not exist. */
-  get(key: Uint8Array): Uint8Array | null;
+  get(key: Uint8Array, budget?: WaitBudget): Uint8Array | null;
   /** Whether `key` exists. */
-  exists(key: Uint8Array): boolean;
+  exists(key: Uint8Array, budget?: WaitBudget): boolean;
   /** Applies a successful call's writes as one atomic step (value null deletes). */
-  apply(writes: readonly KeyWrite[]): void;
+  apply(writes: readonly KeyWrite[], budget?: WaitBudget): void;
 }
 
 /** Map keys: latin1 maps each byte to one UTF-16 unit, so it is exact for binary keys. */

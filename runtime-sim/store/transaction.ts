@@ -1,10 +1,12 @@
 // A call's view of the store: its own writes are visible to its own reads; nothing reaches the
 // store until commit, so a failed call leaves the keyspace exactly as it was.
 import type { KeyWrite, RecordedRead } from "../options.js";
+import type { WaitBudget } from "../limits/deadline.js";
 import { keyId, type Store } from "./store.js";
 
 export class Transaction {
   #store: Store;
+  #budget: WaitBudget | undefined;
   readonly #overlay = new Map<string, Uint8Array | null>();
   readonly writes: KeyWrite[] = [];
   /** The store's answers, while a call is recorded (flight recorder); null otherwise. */
@@ -14,9 +16,11 @@ export class Transaction {
     this.#store = store;
   }
 
-  /** Starts over on another (or the same) store; reused across calls to avoid allocation. */
-  reset(store: Store): void {
+  /** Starts over on another (or the same) store; reused across calls to avoid allocation. Every
+   * store wait of the call is bounded by `budget` (the call's remaining time). */
+  reset(store: Store, budget?: WaitBudget): void {
     this.#store = store;
+    this.#budget = budget;
     if (this.writes.length > 0) {
       this.#overlay.clear();
       this.writes.length = 0;
@@ -28,7 +32,7 @@ export class Transaction {
       const id = keyId(key);
       if (this.#overlay.has(id)) return this.#overlay.get(id)!;
     }
-    const value = this.#store.get(key);
+    const value = this.#store.get(key, this.#budget);
     this.reads?.push({ key, value });
     return value;
   }
@@ -38,7 +42,7 @@ export class Transaction {
       const id = keyId(key);
       if (this.#overlay.has(id)) return this.#overlay.get(id) !== null;
     }
-    const exists = this.#store.exists(key);
+    const exists = this.#store.exists(key, this.#budget);
     this.reads?.push({ key, exists });
     return exists;
   }
@@ -60,7 +64,7 @@ export class Transaction {
   commit(): KeyWrite[] {
     if (this.writes.length === 0) return [];
     const done = this.writes.slice();
-    this.#store.apply(done);
+    this.#store.apply(done, this.#budget);
     return done;
   }
 }
