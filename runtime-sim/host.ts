@@ -19,3 +19,4 @@ export { WASM_PAGE } from "./limits/memory.js";
 // The flight recorder's record format (the server writes it; replayFailedCall reads it).
 export { failedCallToJSON, failedCallFromJSON, FAILED_CALL_FORMAT } from "./replay.js";
 export type { FailedCallMeta } from "./replay.js";
+export type { WaitBudget } from "./limits/deadline.js";

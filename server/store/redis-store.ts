@@ -3,13 +3,15 @@
 // commit go through SyncBridge; a successful call's writes land in one MULTI/EXEC, a failed call
 // sends nothing. The server's key commands use RedisKeyspace, an ordinary async connection.
 import { FerriteError, type KeyWrite, type Store } from "../../runtime-sim/index.js";
+import type { WaitBudget } from "../../runtime-sim/host.js";
 import { BridgeError, SyncBridge } from "./redis-bridge.js";
 import { RedisKeyspace } from "./redis-keyspace.js";
 
 export interface RedisStoreOptions {
   /** redis://[user:pass@]host:port[/db] or rediss:// for TLS. */
   url: string;
-  /** How long a function's read or commit waits for Redis before its call fails. Default 2000. */
+  /** The longest a function's read or commit waits for Redis before its call fails; never longer
+   * than the call's remaining time (TIMEOUT). Default 2000. */
   timeoutMs?: number;
   /** How long connecting may take at start-up. Default 3000. */
   connectTimeoutMs?: number;
@@ -50,10 +52,13 @@ export class RedisStore implements Store {
     return new RedisStore(options, bridge, keyspace);
   }
 
-  #request(message: Record<string, unknown>, what: string): unknown {
+  #request(message: Record<string, unknown>, what: string, budget: WaitBudget | undefined): unknown {
     this.metrics.roundTrips[message.op as string]++;
+    // A wait never outlasts the call: past its remaining time the call fails with its timeout error.
+    const timeoutMs = budget === undefined ? this.#timeoutMs : Math.min(this.#timeoutMs, Math.ceil(budget.remainingMs));
+    if (timeoutMs <= 0) throw new FerriteError("ERR_STORE", `the call had no time left to wait for the store at ${this.where} (${what})`);
     try {
-      return this.#bridge.request(message, this.#timeoutMs);
+      return this.#bridge.request(message, timeoutMs);
     } catch (e) {
       if (!(e instanceof BridgeError)) throw e;
       if (e.isReply) throw new FerriteError("ERR_STORE", `the store at ${this.where} refused ${what}: ${e.message}`);
@@ -62,16 +67,16 @@ export class RedisStore implements Store {
     }
   }
 
-  get(key: Uint8Array): Uint8Array | null {
-    return this.#request({ op: "get", key }, "ferrite_get") as Uint8Array | null;
+  get(key: Uint8Array, budget?: WaitBudget): Uint8Array | null {
+    return this.#request({ op: "get", key }, "ferrite_get", budget) as Uint8Array | null;
   }
 
-  exists(key: Uint8Array): boolean {
-    return (this.#request({ op: "exists", key }, "ferrite_exists") as number) > 0;
+  exists(key: Uint8Array, budget?: WaitBudget): boolean {
+    return (this.#request({ op: "exists", key }, "ferrite_exists", budget) as number) > 0;
   }
 
-  apply(writes: readonly KeyWrite[]): void {
-    this.#request({ op: "apply", writes }, "the call's writes");
+  apply(writes: readonly KeyWrite[], budget?: WaitBudget): void {
+    this.#request({ op: "apply", writes }, "the call's writes", budget);
   }
 
   async close(): Promise<void> {
