@@ -11,8 +11,10 @@ export interface ErrorData {
   ERR_IMPORT: { import: string };
   ERR_EXPORT: { export: string };
   ERR_ENTRY: { export?: string; exports?: string[]; entries?: string[] };
-  ERR_UNSUPPORTED: { instruction?: string; function?: string };
+  ERR_UNSUPPORTED: { instruction?: string; function?: string; feature?: string };
   ERR_MEMORY_INITIAL: { initial_bytes: number; limit_bytes: number };
+  /** [wasm] memory_budget: the functions' limits would add up past it. */
+  ERR_MEMORY_BUDGET: { limit_bytes: number; others_bytes: number; budget_bytes: number };
   ERR_EXISTS: None;
   ERR_UNKNOWN_FUNCTION: None;
   ERR_CAPABILITY_UNKNOWN: { capability: string };
@@ -137,6 +139,7 @@ export const REPLY_WORDS = {
   ERR_ENTRY: "INVALIDMODULE",
   ERR_UNSUPPORTED: "INVALIDMODULE",
   ERR_MEMORY_INITIAL: "MEMORY",
+  ERR_MEMORY_BUDGET: "MEMORY",
   ERR_EXISTS: "EXISTS",
   ERR_UNKNOWN_FUNCTION: "NOFUNC",
   ERR_CAPABILITY_UNKNOWN: "ERR",

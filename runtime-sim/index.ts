@@ -7,6 +7,7 @@ export { CAPABILITIES, parseCapabilities } from "./capabilities.js";
 export { parseMemoryLimit, formatBytes } from "./limits/memory.js";
 export { replayFailedCall } from "./replay.js";
 export type { FailedCallJSON, ReplayOptions } from "./replay.js";
+export { parseTimeout } from "./limits/deadline.js";
 export type { Store } from "./store/store.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {

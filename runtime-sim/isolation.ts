@@ -282,6 +282,11 @@ export class Isolate {
     return at;
   }
 
+  /** Bytes the snapshot holds: what the module wrote before its first call, not its memory size. */
+  get snapshotBytes(): number {
+    return this.#chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+  }
+
   /** Bytes of linear memory in use now. */
   get memoryBytes(): number {
     return this.#u8.byteLength === this.#size ? this.#size : this.memory.buffer.byteLength;

@@ -2,7 +2,7 @@
 // persisted functions, and closes cleanly (connections, pending saves, the Redis store).
 import net, { type AddressInfo } from "node:net";
 import { parseConfig } from "./config/load.js";
-import { bytesOf, type ConfigInput, type FerriteConfig } from "./config/schema.js";
+import { bytesOf, MEMORY_BUDGET_DEFAULT, type ConfigInput, type FerriteConfig } from "./config/schema.js";
 import { type CallResult, FerriteError, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
 import { HttpBridge } from "../runtime-sim/host.js";
 import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
@@ -81,6 +81,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       store,
       pluginsDir: config.wasm.plugins_dir,
       maxFunctions: config.wasm.max_functions,
+      memoryBudget: config.wasm.memory_budget ?? MEMORY_BUDGET_DEFAULT,
       allowedCapabilities: config.wasm.capabilities.allowed,
       httpAllowedHosts: config.wasm.http_allowed_hosts,
       defaults: {

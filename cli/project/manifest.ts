@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
-import { CAPABILITIES, DEFAULTS, parseMemoryLimit, type Capability } from "../../runtime-sim/index.js";
+import { CAPABILITIES, DEFAULTS, parseCapabilities, parseMemoryLimit, parseTimeout, type Capability } from "../../runtime-sim/index.js";
 import { FUNCTION_NAME } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";
 
@@ -16,12 +16,12 @@ const CAPABILITY_NAMES = [...CAPABILITIES, "all"] as const;
 const FunctionSchema = z.strictObject({
   source: z.string().min(1),
   entry: z.string().min(1).optional(),
-  capabilities: z.array(z.enum(CAPABILITY_NAMES)).default([]),
+  capabilities: z.array(z.string().superRefine(checkCapability)).default([]),
   memory: z
     .union([z.string(), z.number()])
     .refine((v) => validMemory(v), { error: (issue) => `invalid memory limit '${String(issue.input)}'` })
     .default(DEFAULTS.memoryLimit),
-  timeout_ms: z.number().int().positive().default(DEFAULTS.timeoutMs),
+  timeout_ms: z.number().refine((ms) => valid(parseTimeout, ms), { error: (issue) => `invalid timeout ${String(issue.input)}` }).default(DEFAULTS.timeoutMs),
 });
 
 const BuildSchema = z.strictObject({
@@ -73,12 +73,21 @@ export interface Manifest {
 }
 
 function validMemory(value: string | number): boolean {
+  return valid(parseMemoryLimit, value);
+}
+
+function valid<T>(parse: (value: T) => unknown, value: T): boolean {
   try {
-    parseMemoryLimit(value);
+    parse(value);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The runtime's parser decides; a name it refuses reads like zod's enum message. */
+function checkCapability(name: string, ctx: z.RefinementCtx): void {
+  if (!valid((n: string) => parseCapabilities([n]), name)) ctx.addIssue({ code: "invalid_value", values: [...CAPABILITY_NAMES], input: name });
 }
 
 /** Finds ferrite.toml in `from` or a folder above it, like cargo finds Cargo.toml. */
@@ -146,7 +155,7 @@ export function parseManifest(text: string, file: string): Manifest {
       entry: f.entry,
       source: f.source,
       sourcePath: path.resolve(root, f.source),
-      capabilities: f.capabilities,
+      capabilities: f.capabilities.map((c) => c.toLowerCase() as Capability | "all"),
       memory: String(f.memory),
       memoryBytes: parseMemoryLimit(f.memory),
       timeoutMs: f.timeout_ms,

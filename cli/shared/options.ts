@@ -1,7 +1,7 @@
 // The option blocks several commands share, each declared once: flags, parser and a default help
 // line a command may reword (what a grant means differs between `call`, `check` and `update`).
 import { type Command, InvalidArgumentError } from "commander";
-import { CAPABILITIES, parseMemoryLimit, type Capability } from "../../runtime-sim/index.js";
+import { CAPABILITIES, parseCapabilities, parseMemoryLimit, parseTimeout, type Capability } from "../../runtime-sim/index.js";
 
 const NAMES = [...CAPABILITIES, "all"];
 
@@ -9,7 +9,11 @@ const NAMES = [...CAPABILITIES, "all"];
 export function capabilityList(value: string): (Capability | "all")[] {
   const names = value.split(/[\s,]+/).filter(Boolean).map((n) => n.toLowerCase());
   for (const n of names) {
-    if (!NAMES.includes(n)) throw new InvalidArgumentError(`'${n}' is not a capability; use ${NAMES.join(", ")} (comma-separated, or "" for none).`);
+    try {
+      parseCapabilities([n]);
+    } catch {
+      throw new InvalidArgumentError(`'${n}' is not a capability; use ${NAMES.join(", ")} (comma-separated, or "" for none).`);
+    }
   }
   return names as (Capability | "all")[];
 }
@@ -24,9 +28,11 @@ export function memoryLimit(value: string): string {
 }
 
 export function timeoutMs(value: string): number {
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0) throw new InvalidArgumentError(`'${value}' is not a timeout; write whole milliseconds above 0, e.g. 1000.`);
-  return ms;
+  try {
+    return parseTimeout(value);
+  } catch {
+    throw new InvalidArgumentError(`'${value}' is not a timeout; write whole milliseconds above 0 (at most an hour), e.g. 1000.`);
+  }
 }
 
 export function port(value: string): number {

@@ -20,7 +20,7 @@ const SIMD_FIX = "build without SIMD (AssemblyScript: leave out --enable simd; R
 
 export function simdRefused(what: string, fn: string | null): FerriteError {
   const where = fn === null ? what : `${what} in function '${fn}'`;
-  return new FerriteError("ERR_UNSUPPORTED", `the module uses SIMD (${where}), which ABI v1 does not allow; ${SIMD_FIX}`, null, { feature: "simd", function: fn });
+  return new FerriteError("ERR_UNSUPPORTED", `the module uses SIMD (${where}), which ABI v1 does not allow; ${SIMD_FIX}`, null, { feature: "simd", ...(fn === null ? {} : { function: fn }) });
 }
 
 export const featuresPass: Pass = {

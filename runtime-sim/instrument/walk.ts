@@ -97,6 +97,12 @@ export function walk(api: BinaryenApi, mod: Module, memory: string, bytes: Uint8
     },
   };
   for (const p of passes) p.setup?.(m);
+  // Errors name a function as users know it: its export name, else its name in the module.
+  const exported = new Map<string, string>();
+  for (let i = 0; i < mod.getNumExports(); i++) {
+    const e = b.getExportInfo(mod.getExportByIndex(i));
+    if (e.kind === b.ExternalFunction && !exported.has(e.value)) exported.set(e.value, e.name);
+  }
 
   const single = new Set<number>([b.none, b.i32, b.i64, b.f32, b.f64, b.v128, b.unreachable]);
   for (const func of funcs) {
@@ -104,8 +110,9 @@ export function walk(api: BinaryenApi, mod: Module, memory: string, bytes: Uint8
     if (info.module) continue; // an import: no body
     report.functions++;
     const temps = new Map<number, number>();
+    const label = exported.get(info.name) ?? info.name;
     const f: FunctionEditor = {
-      name: info.name,
+      name: label,
       func,
       body: info.body,
       local: (type = b.i32) => api.addVar(func, type),
@@ -116,7 +123,7 @@ export function walk(api: BinaryenApi, mod: Module, memory: string, bytes: Uint8
       },
       keep(value, before, after = []) {
         const type = b.getExpressionType(value);
-        if (!single.has(type)) throw multiValue(info.name);
+        if (!single.has(type)) throw multiValue(label);
         if (type === b.none) return mod.block(null, [value, ...before, ...after]);
         if (type === b.unreachable) return mod.block(null, [...before, value]);
         const t = f.temp(type);
@@ -129,7 +136,7 @@ export function walk(api: BinaryenApi, mod: Module, memory: string, bytes: Uint8
     const visit = (e: ExprRef): ExprRef => {
       const name = api.kindName(e);
       for (const h of enters) h.enter!(e, name);
-      if (!api.isVisited(name)) throw unsupported(name, info.name);
+      if (!api.isVisited(name)) throw unsupported(name, label);
       const kind: Kind = name;
       api.eachChild(kind, e, visit);
       let out = e;

@@ -2,7 +2,7 @@
 //   WASM.LOAD name path [CAPABILITIES c ...] [MEMORY m] [TIMEOUT ms] [REPLACE]
 // Keywords are case-insensitive; CAPABILITIES takes names up to the next keyword.
 import type { Capability, LoadOptions } from "../../runtime-sim/index.js";
-import { errors } from "../../runtime-sim/host.js";
+import { parseTimeout } from "../../runtime-sim/index.js";
 import { OK } from "../resp.js";
 import { keyword, syntaxError, text } from "./args.js";
 import { clip, type CommandSpec } from "./registry.js";
@@ -33,10 +33,7 @@ export function parseLoadOptions(args: Buffer[], from: number, command: string, 
       if (i >= args.length) throw syntaxError(`${kw} needs a value (${kw === "MEMORY" ? "a size such as 10MB" : "milliseconds"})`);
       const value = text(args[i++]);
       if (kw === "MEMORY") options.memory = value;
-      else {
-        if (!/^[1-9][0-9]{0,9}$/.test(value)) throw errors.invalidTimeout(value);
-        options.timeoutMs = Number(value);
-      }
+      else options.timeoutMs = parseTimeout(value);
     }
   }
   return options;

@@ -1,11 +1,11 @@
 // The server's configuration: the spec's `[wasm]` section exactly (plus http_allowed_hosts) and a
 // `[server]` section. Strict objects, so a misspelt key is an error instead of a silent default.
 import { z } from "zod";
-import { parseMemoryLimit } from "../../runtime-sim/index.js";
+import { CAPABILITIES, parseCapabilities, parseMemoryLimit, parseTimeout, type Capability } from "../../runtime-sim/index.js";
 import { DEFAULTS } from "../../runtime-sim/host.js";
 import { observabilityFields } from "../observability/config.js";
 
-const CAPABILITY_NAMES = ["read", "write", "delete", "http", "time", "random", "log"] as const;
+const CAPABILITY_NAMES = CAPABILITIES;
 
 /** A size: "10MB", "512KB", "1GB" (powers of 1024) or a number of bytes. */
 const size = (what: string) =>
@@ -17,12 +17,22 @@ const size = (what: string) =>
     }
   });
 
-const capability = z.enum([...CAPABILITY_NAMES, "all"], {
-  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}: use ${CAPABILITY_NAMES.join(", ")} or all`,
-});
-const allowedCapability = z.enum(CAPABILITY_NAMES, {
-  error: (issue) => `unknown capability ${JSON.stringify(issue.input)}: use ${CAPABILITY_NAMES.join(", ")}`,
-});
+/** A capability name, checked by the runtime's own parser; "all" only where `all` may stand. */
+const capabilityName = (all: boolean) =>
+  z
+    .string()
+    .superRefine((name, ctx) => {
+      let known = all || name.toLowerCase() !== "all";
+      try {
+        parseCapabilities([name]);
+      } catch {
+        known = false;
+      }
+      if (!known) ctx.addIssue({ code: "custom", message: `unknown capability ${JSON.stringify(name)}: use ${CAPABILITY_NAMES.join(", ")}${all ? " or all" : ""}` });
+    })
+    .transform((name) => name.toLowerCase());
+const capability = capabilityName(true).transform((name) => name as Capability | "all");
+const allowedCapability = capabilityName(false).transform((name) => name as Capability);
 
 export const capabilitiesSchema = z
   .strictObject({
@@ -39,12 +49,27 @@ export const capabilitiesSchema = z
     }
   });
 
+/** [wasm] memory_budget when the file does not set it: one function at wasm32's largest memory, or 400 at the default 10MB. */
+export const MEMORY_BUDGET_DEFAULT = "4GB";
+
 export const wasmSchema = z.strictObject({
   enabled: z.boolean().default(true),
   plugins_dir: z.string().min(1).default("/var/lib/ferrite/plugins"),
   max_functions: z.number().int().min(1).max(100_000).default(DEFAULTS.maxFunctions),
   default_memory_limit: size("memory limit").default(DEFAULTS.memoryLimit),
-  default_timeout_ms: z.number().int().min(1).max(3_600_000).default(DEFAULTS.timeoutMs),
+  default_timeout_ms: z
+    .number()
+    .superRefine((ms, ctx) => {
+      try {
+        parseTimeout(ms);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    })
+    .default(DEFAULTS.timeoutMs),
+  /** What every function's memory limit (MEMORY) may add up to; a load or update past it is refused.
+   * Unset: MEMORY_BUDGET_DEFAULT (the server applies it, so the spec's section parses unchanged). */
+  memory_budget: size("memory budget").optional(),
   // Functions always run sandboxed; accepting false would promise something the runtime does not do.
   sandbox: z.literal(true, { error: "sandbox = false is not supported: functions always run sandboxed; remove the key or set it to true" }).default(true),
   /** Hosts `ferrite_http` may reach ("api.example.com" or "host:port"). */
