@@ -179,16 +179,17 @@ export const HOST_BY_NAME: ReadonlyMap<string, HostFunction> = new Map(HOST_FUNC
 
 /** A request that is not the ABI's JSON shape becomes a failed response, not a failed call. */
 function parseHttpRequest(text: string): HttpRequest {
-  let raw: any;
+  let raw: { method?: unknown; url?: unknown; headers?: unknown; body?: unknown } | null;
   try {
-    raw = JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    raw = parsed !== null && typeof parsed === "object" ? parsed : null;
   } catch {
     raw = null;
   }
   return {
     method: typeof raw?.method === "string" ? raw.method.toUpperCase() : "GET",
     url: typeof raw?.url === "string" ? raw.url : "",
-    headers: raw?.headers && typeof raw.headers === "object" ? raw.headers : {},
+    headers: raw?.headers && typeof raw.headers === "object" ? (raw.headers as Record<string, string>) : {},
     body: typeof raw?.body === "string" ? raw.body : "",
   };
 }
