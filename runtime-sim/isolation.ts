@@ -239,12 +239,14 @@ export class Isolate {
     this.#chunks = this.#reusable ? this.#snapshot(prepared.report.dataRanges, started) : [];
   }
 
-  /** Copies what the module wrote before its first call: data segments and start-up's stores. */
+  /** Copies what the module wrote before its first call: data segments and start-up's stores.
+   * Start-up's range is one span, however far apart its stores: zero stretches in it are left out. */
   #snapshot(data: Array<[number, number]> | null, started: [number, number]): Chunk[] {
     const size = this.#size;
-    const ranges = data === null ? [[0, size] as [number, number]] : mergeRanges([...data, started]);
+    const clamp = ([s, e]: [number, number]): [number, number] => [Math.min(s, size), Math.min(e, size)];
+    const ranges = data === null ? [[0, size] as [number, number]] : mergeRanges([...data.map(clamp), ...nonZero(this.#u8, ...clamp(started))]);
     return ranges
-      .map(([s, e]): [number, number] => [Math.min(s, size), Math.min(e, size)])
+      .map(clamp)
       .filter(([s, e]) => e > s)
       .map(([start, end]) => ({ start, end, bytes: this.#u8.slice(start, end) }));
   }
@@ -291,6 +293,19 @@ export class Isolate {
   get memoryBytes(): number {
     return this.#u8.byteLength === this.#size ? this.#size : this.memory.buffer.byteLength;
   }
+}
+
+/** The parts of [from, to) that are not all zeros, in ZERO_CHECK stretches (reading untouched pages
+ * does not make the kernel back them). */
+function nonZero(u8: Uint8Array, from: number, to: number): Array<[number, number]> {
+  if (to - from <= ZERO_CHECK) return to > from ? [[from, to]] : [];
+  const view = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  const out: Array<[number, number]> = [];
+  for (let at = from; at < to; at += ZERO_CHECK) {
+    const end = Math.min(to, at + ZERO_CHECK);
+    if (view.compare(ZEROS, 0, end - at, at, end) !== 0) out.push([at, end]);
+  }
+  return out;
 }
 
 /** Zeros [from, to), skipping whole 64 KiB stretches that are zero already: writing them would
