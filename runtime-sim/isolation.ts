@@ -14,7 +14,11 @@ export const ISOLATION = {
   hi: "__ferrite_hi",
   save: "__ferrite_save",
   restore: "__ferrite_restore",
+  reset: "__ferrite_reset",
 } as const;
+
+/** Pages of zeros larger than this are checked before they are written, so untouched pages stay untouched. */
+const ZERO_CHECK = 65536;
 
 /** The dirty-range pass: each store, atomic write and bulk-memory write widens [lo, hi). */
 export const dirtyRangePass: Pass = {
@@ -117,6 +121,34 @@ export const globalSnapshotPass: Pass = {
     mod.addFunction(ISOLATION.restore, b.createType([b.i32, b.i32]), b.none, [], mod.block(null, [fill, ...restores, ...m.resets]));
     mod.addFunctionExport(ISOLATION.save, ISOLATION.save);
     mod.addFunctionExport(ISOLATION.restore, ISOLATION.restore);
+    // The usual reset in one call from JS: when the call (and the host, [hostLo, hostHi)) wrote only
+    // at or above zeroFrom, where the snapshot is all zeros, and not much, zero it and restore.
+    // Returns -1 when done, otherwise leaves everything to the host (Isolate.reset).
+    const i32 = b.i32;
+    const get = (i: number) => mod.local.get(i, i32);
+    const [hostLo, hostHi, zeroFrom, size, lo, hi] = [0, 1, 2, 3, 4, 5];
+    const lo0 = () => mod.global.get(ISOLATION.lo, i32);
+    const hi0 = () => mod.global.get(ISOLATION.hi, i32);
+    mod.addFunction(
+      ISOLATION.reset,
+      b.createType([i32, i32, i32, i32]),
+      i32,
+      [i32, i32],
+      mod.block(null, [
+        mod.local.set(lo, mod.select(mod.i32.lt_u(lo0(), get(hostLo)), lo0(), get(hostLo))),
+        mod.local.set(hi, mod.select(mod.i32.gt_u(hi0(), get(hostHi)), hi0(), get(hostHi))),
+        mod.local.set(hi, mod.select(mod.i32.lt_u(get(hi), get(size)), get(hi), get(size))),
+        mod.if(
+          mod.i32.and(
+            mod.i32.ge_u(get(lo), get(zeroFrom)),
+            mod.i32.or(mod.i32.le_u(get(hi), get(lo)), mod.i32.le_u(mod.i32.sub(get(hi), get(lo)), mod.i32.const(ZERO_CHECK))),
+          ),
+          mod.block(null, [mod.call(ISOLATION.restore, [get(lo), get(hi)], b.none), mod.return(mod.i32.const(-1))]),
+        ),
+        get(lo),
+      ], i32),
+    );
+    mod.addFunctionExport(ISOLATION.reset, ISOLATION.reset);
   },
 };
 
@@ -206,8 +238,6 @@ interface Chunk {
   bytes: Uint8Array;
 }
 
-/** Pages of zeros larger than this are checked before they are written, so untouched pages stay untouched. */
-const ZERO_CHECK = 65536;
 const ZEROS = Buffer.alloc(ZERO_CHECK);
 
 export class Isolate {
@@ -218,6 +248,9 @@ export class Isolate {
   readonly #lo: () => number;
   readonly #hi: () => number;
   readonly #restore: (zeroFrom: number, zeroTo: number) => void;
+  readonly #resetFast: (hostLo: number, hostHi: number, zeroFrom: number, size: number) => number;
+  /** Where the snapshot's last stretch ends: above it, start-up left only zeros. */
+  readonly #zeroFrom: number;
   readonly #reusable: boolean;
   #u8: Uint8Array;
 
@@ -231,12 +264,15 @@ export class Isolate {
     this.#lo = ex[ISOLATION.lo] as () => number;
     this.#hi = ex[ISOLATION.hi] as () => number;
     this.#restore = ex[ISOLATION.restore] as (zeroFrom: number, zeroTo: number) => void;
+    this.#resetFast = ex[ISOLATION.reset] as (hostLo: number, hostHi: number, zeroFrom: number, size: number) => number;
     const started: [number, number] = [this.#lo() >>> 0, this.#hi() >>> 0];
     (ex[ISOLATION.save] as () => void)();
     this.#restore(0, 0); // also clears the dirty range left by start-up and fills the fuel tank
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#size = this.#u8.byteLength;
     this.#chunks = this.#reusable ? this.#snapshot(prepared.report.dataRanges, started) : [];
+    // 4 GiB does not fit an i32: such a memory always takes the host's path.
+    this.#zeroFrom = this.#size >= 2 ** 32 ? 2 ** 32 - 1 : (this.#chunks.at(-1)?.end ?? 0);
   }
 
   /** Copies what the module wrote before its first call: data segments and start-up's stores.
@@ -255,6 +291,7 @@ export class Isolate {
   reset(hostLo: number, hostHi: number): boolean {
     if (!this.#reusable) return false;
     if (this.#u8.byteLength !== this.#size) return false; // memory grew (which detached the old buffer)
+    if (this.#size < 2 ** 32 && this.#resetFast(hostLo, hostHi, this.#zeroFrom, this.#size) === -1) return true;
     const lo = Math.min(this.#lo() >>> 0, hostLo);
     const hi = Math.min(Math.max(this.#hi() >>> 0, hostHi), this.#size);
     let from = hi > lo ? this.#put(lo, hi) : hi;
