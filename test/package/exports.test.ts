@@ -13,7 +13,7 @@ const run = promisify(execFile);
 
 /** Runtime values of each JavaScript entry. */
 const VALUES: Record<string, string[]> = {
-  "ferrite-wasm/runtime": ["CAPABILITIES", "DEFAULTS", "FerriteError", "MemoryStore", "Runtime", "createRuntime", "formatBytes", "isFerriteError", "parseCapabilities", "parseMemoryLimit", "replayFailedCall"],
+  "ferrite-wasm/runtime": ["CAPABILITIES", "DEFAULTS", "FerriteError", "MemoryStore", "Runtime", "createRuntime", "formatBytes", "isFerriteError", "parseCapabilities", "parseMemoryLimit", "parseTimeout", "replayFailedCall"],
   "ferrite-wasm/testing": ["json", "manualClock", "replayFailedCall", "seededRandom", "text", "writes"],
   "ferrite-wasm/server": ["ConfigError", "DEFAULT_CONFIG", "ServerStartError", "loadConfig", "parseConfig", "startServer"],
   "ferrite-wasm/client": ["FerriteClient", "FerriteReplyError", "FunctionsUnsupportedError"],

@@ -41,7 +41,7 @@ describe.skipIf(!HAVE_REDIS)("store waits end with the call's time", () => {
     const r = rt.call("kv_get", ["k"]);
     expect(r.ok).toBe(false);
     expect(r.error!.code).toBe("ERR_TIMEOUT");
-    expect(r.error!.reply).toBe("ERR function 'kv_get' timed out after 100 ms");
+    expect(r.error!.reply).toBe("TIMEOUT function 'kv_get' timed out after 100 ms");
     expect(rt.stats("kv_get")).toMatchObject({ invocations: 2, failed: 1, timeouts: 1 });
     resume();
     expect(Buffer.from(rt.call("kv_get", ["k"]).value!).toString()).toBe("v"); // and the store serves again
@@ -52,7 +52,7 @@ describe.skipIf(!HAVE_REDIS)("store waits end with the call's time", () => {
     pause();
     const r = rt.call("kv_set", ["a", "1"]);
     expect(r.error!.code).toBe("ERR_TIMEOUT");
-    expect(r.error!.reply).toBe("ERR function 'kv_set' timed out after 100 ms");
+    expect(r.error!.reply).toBe("TIMEOUT function 'kv_set' timed out after 100 ms");
     expect(r.writes.map((w) => Buffer.from(w.key).toString())).toEqual(["a"]); // the writes it did not get to apply
   });
 
