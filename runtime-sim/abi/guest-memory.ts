@@ -122,23 +122,27 @@ export class GuestMemory {
     return [ptr, len];
   }
 
-  /** One short string, the usual call: ASCII is copied by hand, which beats a native call. */
+  /** One short string, the usual call: ASCII is copied by hand as it is checked, which beats a
+   * native call; past the first non-ASCII character it starts over with a block of the UTF-8 size
+   * (the first block is simply left unused: memory is reset after the call). */
   #writeShort(a: string): [number, number] {
     const n = a.length;
-    for (let i = 0; i < n; i++) {
-      if (a.charCodeAt(i) >= 0x80) {
-        const len = Buffer.byteLength(a, "utf8");
-        const ptr = this.#allocInput(len);
-        encoder.encodeInto(a, this.bytes.subarray(ptr, ptr + len));
-        return [ptr, len];
-      }
-    }
     const ptr = this.#allocInput(n);
-    const bytes = this.bytes;
-    for (let i = 0; i < n; i++) bytes[ptr + i] = a.charCodeAt(i);
+    const bytes = this.#u8;
+    for (let i = 0; i < n; i++) {
+      const c = a.charCodeAt(i);
+      if (c >= 0x80) {
+        const len = Buffer.byteLength(a, "utf8");
+        const p = this.#allocInput(len);
+        encoder.encodeInto(a, this.bytes.subarray(p, p + len));
+        return [p, len];
+      }
+      bytes[ptr + i] = c;
+    }
     return [ptr, n];
   }
 
+  /** A block of `len` bytes for the input; afterwards #u8 is the current view. */
   #allocInput(len: number): number {
     const ptr = this.alloc(len) >>> 0;
     if (ptr === 0 && len > 0) throw new OutOfGuestMemory(len);
