@@ -1,5 +1,5 @@
 // The honest floor of a call: what calling a guest costs with nothing of the runtime around it.
-import { loadBinaryen } from "../runtime-sim/instrument/binaryen.js";
+import binaryen from "binaryen";
 
 /**
  * The honest floor: the same guest called through plain WebAssembly exports. Its mutable globals
@@ -7,9 +7,12 @@ import { loadBinaryen } from "../runtime-sim/instrument/binaryen.js";
  * ferrite_alloc moves) and put only that back between calls.
  */
 export async function floor(bytes: Uint8Array, entry: string): Promise<(input: string) => Uint8Array | null> {
-  const api = await loadBinaryen();
-  const mod = api.b.readBinaryWithFeatures(bytes, api.b.Features.All);
-  const globals = api.globals(mod).filter((gl) => gl.mutable && !gl.module);
+  const mod = binaryen.readBinaryWithFeatures(bytes, binaryen.Features.All);
+  const globals: binaryen.GlobalInfo[] = [];
+  for (let i = 0; i < mod.getNumGlobals(); i++) {
+    const gl = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+    if (gl.mutable && !gl.module) globals.push(gl);
+  }
   globals.forEach((gl, i) => mod.addGlobalExport(gl.name, `__bench_global${i}`));
   const exported = mod.emitBinary();
   mod.dispose();
