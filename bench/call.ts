@@ -74,13 +74,14 @@ const args16 = [s16];
 const args1k = [s1k];
 const argsVal = [email];
 if (!rt.call("validate", argsVal).ok) throw new Error(String(rt.call("validate", argsVal).error));
-// Each runtime row is measured in batches alternating with its floor, so both see the same machine.
+// Each runtime row is measured in batches alternating with its floor, so both see the same machine
+// (bench/lib.ts measurePair: the fastest tenth of each).
 const [b16, c16] = measurePair("honest floor: echo 16 B (SDK)", () => floorEcho(s16), "runtime call: echo 16 B", () => rt.call("echo", args16));
 const [b1k, c1k] = measurePair("honest floor: echo 1 KiB (SDK)", () => floorEcho(s1k), "runtime call: echo 1 KiB", () => rt.call("echo", args1k));
 const [bval, cval] = measurePair("honest floor: validate (SDK, json-as)", () => floorValidate(email), "runtime call: validate", () => rt.call("validate", argsVal));
 const [bwat, cwat] = measurePair("honest floor: echo 16 B (hand-written WAT)", () => floorEchoWat(s16), "runtime call: echo 16 B (WAT)", () => rt.call("echo_wat", args16));
 
-table("Full call (isolated, metered, capability-checked) vs the honest floor", [
+table("Full call (isolated, metered, capability-checked) vs the honest floor (fastest tenth of alternating batches)", [
   { ...empty },
   { ...b16 },
   { ...c16, base: b16.ns, target: "<= 2x the honest floor" },
@@ -100,7 +101,7 @@ const loopInst = raw(loopPrepared.compiled, "loop");
 const valOrig = raw(valPrepared.original, "validate");
 const valInst = raw(valPrepared.compiled, "validate");
 const one = new Uint8Array([1]); // 100,000 iterations
-const [lo, li] = measurePair("tight loop, 100k iterations: original", () => loopOrig(one), "tight loop, 100k iterations: instrumented", () => loopInst(one), { batch: 20, samples: 21 });
+const [lo, li] = measurePair("tight loop, 100k iterations: original", () => loopOrig(one), "tight loop, 100k iterations: instrumented", () => loopInst(one), { batch: 5, samples: 101, warmup: 4 });
 const [vo, vi] = measurePair("validate: original", () => valOrig(email), "validate: instrumented", () => valInst(email));
 table("Metering overhead (instrumented vs not)", [
   lo,

@@ -170,8 +170,8 @@ export class FunctionCalls implements HostContext {
     let timedOut = false;
     let trapped = false;
     try {
-      const [ptr, len] = mem.writeArgs(args);
-      status = this.#entry(ptr, len) | 0;
+      const ptr = mem.writeArgs(args);
+      status = this.#entry(ptr, mem.inputLength) | 0;
     } catch (e) {
       if (e instanceof TimeoutSignal || (e instanceof FerriteError && e.code === "ERR_STORE" && deadline.expired)) {
         timedOut = true; // a store wait cut short by the call's remaining time is the call's timeout
@@ -237,8 +237,8 @@ export class FunctionCalls implements HostContext {
       const mem = new GuestMemory(ex.memory as WebAssembly.Memory, this.fn, ex.ferrite_alloc as (n: number) => number);
       this.#mem = mem;
       this.#begin(args, false, mem, false, answers);
-      const [ptr, len] = mem.writeArgs(args);
-      (ex[this.#entryName] as (p: number, l: number) => number)(ptr, len);
+      const ptr = mem.writeArgs(args);
+      (ex[this.#entryName] as (p: number, l: number) => number)(ptr, mem.inputLength);
       return null;
     } catch (e) {
       return e;

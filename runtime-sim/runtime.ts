@@ -183,7 +183,7 @@ export class Runtime {
   }
 
   /** WASM.CALL (or WASM.CALLREAD with `readOnly`). Failures come back in the result, never thrown. */
-  call(name: string, args: readonly CallArg[] = [], options: CallOptions = {}): CallResult {
+  call(name: string, args: readonly CallArg[] = [], options?: CallOptions): CallResult {
     const fn = this.#fns.get(name);
     if (!fn) return failedResult(errors.unknownFunction(name));
     const { calls } = fn;
@@ -195,9 +195,9 @@ export class Runtime {
         return failedResult(startFailure(name, e, fn.settings.timeoutMs));
       }
     }
-    const readOnly = options.readOnly === true;
-    const record = options.record === true;
-    const result = calls.call(args, readOnly, record, options.answers);
+    const readOnly = options?.readOnly === true;
+    const record = options?.record === true;
+    const result = calls.call(args, readOnly, record, options?.answers);
     if (calls.trapped && fn.sourceMap && result.error) {
       const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
       if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);

@@ -101,9 +101,14 @@ export class GuestMemory {
     return ptr;
   }
 
-  /** Writes the arguments joined by "\n" straight into a guest block: no intermediate copy. */
-  writeArgs(args: readonly CallArg[]): [number, number] {
-    if (args.length === 0) return [0, 0];
+  /** Length of the input writeArgs wrote last (a field, not a tuple: no allocation per call). */
+  inputLength = 0;
+
+  /** Writes the arguments joined by "\n" straight into a guest block: no intermediate copy.
+   * Returns its pointer; its length is `inputLength`. */
+  writeArgs(args: readonly CallArg[]): number {
+    this.inputLength = 0;
+    if (args.length === 0) return 0;
     if (args.length === 1 && typeof args[0] === "string" && args[0].length <= 64) return this.#writeShort(args[0]);
     let len = args.length - 1;
     for (const a of args) len += typeof a === "string" ? Buffer.byteLength(a, "utf8") : a.byteLength;
@@ -119,13 +124,14 @@ export class GuestMemory {
         at += a.byteLength;
       }
     }
-    return [ptr, len];
+    this.inputLength = len;
+    return ptr;
   }
 
   /** One short string, the usual call: ASCII is copied by hand as it is checked, which beats a
    * native call; past the first non-ASCII character it starts over with a block of the UTF-8 size
    * (the first block is simply left unused: memory is reset after the call). */
-  #writeShort(a: string): [number, number] {
+  #writeShort(a: string): number {
     const n = a.length;
     const ptr = this.#allocInput(n);
     const bytes = this.#u8;
@@ -135,11 +141,13 @@ export class GuestMemory {
         const len = Buffer.byteLength(a, "utf8");
         const p = this.#allocInput(len);
         encoder.encodeInto(a, this.bytes.subarray(p, p + len));
-        return [p, len];
+        this.inputLength = len;
+        return p;
       }
       bytes[ptr + i] = c;
     }
-    return [ptr, n];
+    this.inputLength = n;
+    return ptr;
   }
 
   /** A block of `len` bytes for the input; afterwards #u8 is the current view. */
