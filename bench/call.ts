@@ -81,7 +81,7 @@ const [b1k, c1k] = measurePair("honest floor: echo 1 KiB (SDK)", () => floorEcho
 const [bval, cval] = measurePair("honest floor: validate (SDK, json-as)", () => floorValidate(email), "runtime call: validate", () => rt.call("validate", argsVal));
 const [bwat, cwat] = measurePair("honest floor: echo 16 B (hand-written WAT)", () => floorEchoWat(s16), "runtime call: echo 16 B (WAT)", () => rt.call("echo_wat", args16));
 
-table("Full call (isolated, metered, capability-checked) vs the honest floor (fastest tenth of alternating batches)", [
+table("Full call (isolated, metered, capability-checked) vs the honest floor", [
   { ...empty },
   { ...b16 },
   { ...c16, base: b16.ns, target: "<= 2x the honest floor" },
@@ -91,7 +91,7 @@ table("Full call (isolated, metered, capability-checked) vs the honest floor (fa
   { ...cval, base: bval.ns, target: "<= 2x (the floor keeps json-as's state between calls; the runtime resets it)" },
   { ...bwat },
   { ...cwat, base: bwat.ns, target: "<= 2x" },
-]);
+], "fastest tenth");
 
 // Metering: instrumented vs original, both called raw (no isolation), so only the fuel counts.
 const loopPrepared = await prepareModule(loopWat);
@@ -108,7 +108,7 @@ table("Metering overhead (instrumented vs not)", [
   { ...li, base: lo.ns, target: "<= 2x" },
   vo,
   { ...vi, base: vo.ns, target: "<= 1.3x" },
-]);
+], "fastest tenth");
 
 // Load: check + instrument + compile, uncached (a custom section makes each copy's hash unique).
 const big = g.large;

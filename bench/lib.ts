@@ -27,9 +27,9 @@ export function fmt(ns: number): string {
 }
 
 /** Prints rows "name | time | ratio to baseline | target". */
-export function table(title: string, rows: Array<{ name: string; ns: number; base?: number; target?: string }>): void {
+export function table(title: string, rows: Array<{ name: string; ns: number; base?: number; target?: string }>, statistic = "median"): void {
   console.log(`\n## ${title}`);
-  console.log(`| case | median | vs baseline | target |`);
+  console.log(`| case | ${statistic} | vs baseline | target |`);
   console.log(`|---|---|---|---|`);
   for (const r of rows) {
     const ratio = r.base ? `${(r.ns / r.base).toFixed(2)}x` : "baseline";
