@@ -60,9 +60,9 @@ async function search(): Promise<RustToolchain | Rejected[]> {
     }
     if (seen.has(real)) continue;
     seen.add(real);
-    const probe = await probe(rustc);
-    if ("why" in probe) rejected.push(probe);
-    else return probe;
+    const result = await probe(rustc);
+    if ("why" in result) rejected.push(result);
+    else return result;
   }
   return rejected;
 }
