@@ -27,6 +27,7 @@
 //! or see docs/lang-rust.md for the plain cargo settings.
 
 use std::alloc::{alloc, dealloc, Layout};
+use std::cell::UnsafeCell;
 use std::fmt::Write as _;
 use std::sync::Once;
 
@@ -65,6 +66,7 @@ pub mod sys {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
+    #[allow(clippy::missing_safety_doc)]
     mod host {
         const WHY: &str = "Ferrite host functions exist only inside a wasm32 module run by Ferrite";
         pub unsafe fn ferrite_get(_: *const u8, _: usize) -> *mut u8 { panic!("{}", WHY) }
@@ -160,11 +162,20 @@ impl std::fmt::Write for FixedWriter {
     }
 }
 
+/// The panic message buffer: static, so reporting a panic needs no heap.
+struct PanicBuffer(UnsafeCell<FixedWriter>);
+
+// SAFETY: wasm32 guests are single-threaded, and the only user is the panic hook, which does not
+// re-enter (a panic inside a panic hook aborts).
+unsafe impl Sync for PanicBuffer {}
+
+static PANIC_BUFFER: PanicBuffer = PanicBuffer(UnsafeCell::new(FixedWriter { buf: [0; PANIC_CAPACITY], len: 0 }));
+
+// PanicInfo is PanicHookInfo from Rust 1.81; the old name keeps the crate building on 1.63.
+#[allow(deprecated)]
 fn report_panic(info: &std::panic::PanicInfo<'_>) {
-    static mut WRITER: FixedWriter = FixedWriter { buf: [0; PANIC_CAPACITY], len: 0 };
-    // SAFETY: wasm32 guests are single-threaded and a panic hook does not re-enter (a panic
-    // inside it aborts).
-    let w = unsafe { &mut WRITER };
+    // SAFETY: see PanicBuffer: nothing else holds a reference to it.
+    let w = unsafe { &mut *PANIC_BUFFER.0.get() };
     w.len = 0;
     let payload = info.payload();
     let message = payload
@@ -187,6 +198,9 @@ fn report_panic(info: &std::panic::PanicInfo<'_>) {
 /// joined with `\n`; it is empty (and `ptr` is 0) when the call had none.
 ///
 /// Panics (with a message) when `ptr..ptr+len` is not inside the module's memory.
+// Safe on purpose: the range is checked against the memory's size, and the input block belongs
+// to the call (the host placed it with ferrite_alloc and nothing else refers to it).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn input(ptr: *const u8, len: usize) -> &'static [u8] {
     init();
     if len == 0 {
@@ -373,6 +387,9 @@ pub fn http(request_json: impl AsRef<str>) -> String {
 /// The specification's `ferrite_return(ptr, len)`, callable without `unsafe`: the host copies
 /// `len` bytes from `ptr` and fails the call (it never reads outside memory) when they are not
 /// all inside the module's memory.
+// Safe on purpose (the specification calls it without `unsafe`): the host only reads the
+// range, after checking it lies inside memory.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn ferrite_return(ptr: *const u8, len: usize) {
     init();
     // SAFETY: the host bounds-checks the range and only reads it.
@@ -380,6 +397,9 @@ pub fn ferrite_return(ptr: *const u8, len: usize) {
 }
 
 /// The specification's `ferrite_error(ptr, len)`, callable without `unsafe` (see [`ferrite_return`]).
+// Safe on purpose (the specification calls it without `unsafe`): the host only reads the
+// range, after checking it lies inside memory.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn ferrite_error(ptr: *const u8, len: usize) {
     init();
     // SAFETY: the host bounds-checks the range and only reads it.
@@ -387,6 +407,9 @@ pub fn ferrite_error(ptr: *const u8, len: usize) {
 }
 
 /// The specification's `ferrite_log(level, ptr, len)`, callable without `unsafe` (see [`ferrite_return`]).
+// Safe on purpose (the specification calls it without `unsafe`): the host only reads the
+// range, after checking it lies inside memory.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn ferrite_log(level: i32, ptr: *const u8, len: usize) {
     init();
     // SAFETY: the host bounds-checks the range and only reads it.
