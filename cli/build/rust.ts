@@ -244,5 +244,8 @@ function cargoFailure(stderr: string): string {
   if (stderr.includes(DEBIAN_REGISTRY) && /failed to (read|load source)|No such file or directory/.test(stderr)) {
     return `cargo: ${text}; .cargo/config.toml takes crates from Debian's packages in ${DEBIAN_REGISTRY}, which this machine lacks: \`apt install librust-serde-json-dev\` (and the crates you use), or delete the [source.*] lines to use crates.io`;
   }
+  if (/network failure|failed to resolve address|Unable to update registry/.test(stderr)) {
+    return `cargo: ${text}; cargo could not reach crates.io: build offline from Debian's packaged crates (apt install librust-serde-json-dev and the like) with the [source.*] lines the templates keep in .cargo/config.toml, or fetch the crates once with network (cargo fetch)`;
+  }
   return `cargo: ${text}`;
 }
