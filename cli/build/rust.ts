@@ -177,6 +177,8 @@ export const rust: LanguageBuilder = {
     if (result.code !== 0 || !artifact) return done({ diagnostics });
 
     const wasm = new Uint8Array(await readFile(artifact));
+    const hint = stackHint(wasm, fn.memoryBytes);
+    if (hint) diagnostics.push(hint);
     const deps = await readDepFile(artifact.replace(/\.wasm$/, ".d"));
     const extra = ["Cargo.toml", "Cargo.lock", ".cargo/config.toml", ".cargo/config"].map((f) => path.join(crate, f)).filter((f) => existsSync(f));
     return {
@@ -188,6 +190,55 @@ export const rust: LanguageBuilder = {
     };
   },
 };
+
+/**
+ * When the module's initial memory is over the function's limit because of a big stack (Rust's
+ * default is 1 MiB), says how to shrink it: the ABI report alone only says "initial memory too big".
+ */
+export function stackHint(wasm: Uint8Array, memoryLimit: number): Diagnostic | null {
+  const layout = memoryLayout(wasm);
+  if (!layout || layout.initialBytes <= memoryLimit || layout.stackPointer === null || layout.stackPointer < 256 * 1024) return null;
+  const kib = Math.round(layout.stackPointer / 1024);
+  return {
+    file: "", line: 0, column: 0, category: "warning", code: 0,
+    message: `the module reserves a ${kib} KiB stack (Rust's default is 1 MiB), which is most of its ${Math.round(layout.initialBytes / 1024)} KiB initial memory: ` +
+      `set rustflags = ["-C", "link-arg=-zstack-size=${RUST_STACK_SIZE}"] under [target.${RUST_TARGET}] in .cargo/config.toml (see docs/lang-rust.md)`,
+  };
+}
+
+/** Initial memory and the first global's i32 initializer (wasm-ld's __stack_pointer), read from the binary. */
+function memoryLayout(wasm: Uint8Array): { initialBytes: number; stackPointer: number | null } | null {
+  let at = 8;
+  let initialBytes: number | null = null;
+  let stackPointer: number | null = null;
+  const leb = (signed = false): number => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = wasm[at++];
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    if (signed && byte & 0x40) result -= 2 ** shift;
+    return result;
+  };
+  while (at < wasm.length) {
+    const id = wasm[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 5 && leb() > 0) {
+      const flags = leb();
+      initialBytes = leb() * 65536;
+      if (flags & 1) leb();
+    } else if (id === 6 && leb() > 0 && wasm[at] === 0x7f) {
+      at += 2; // type i32, mutability
+      if (wasm[at++] === 0x41) stackPointer = leb(true);
+    }
+    at = end;
+  }
+  return initialBytes === null ? null : { initialBytes, stackPointer };
+}
 
 /** Cargo.toml in the source's folder or one above it, up to the project root. */
 function findCargoToml(source: string, root: string): string | null {
