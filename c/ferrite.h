@@ -20,6 +20,8 @@
  *     -mmutable-globals -Oz -nostdlib -Wl,--no-entry -Wl,--strip-all \
  *     -Wl,-z,stack-size=65536 -I<ferrite-wasm>/c -o build/hello.wasm src/hello.c
  *
+ * (with no binaryen `wasm-opt` on PATH: clang would run it after linking; see docs/lang-c.md).
+ *
  * Everything is `static` (one copy per translation unit) except ferrite_alloc and the few
  * memory functions clang may call on its own (memcpy, memset, memmove, memcmp), which are weak
  * definitions: include the header from several .c files and the linker keeps one of each.

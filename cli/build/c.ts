@@ -5,6 +5,9 @@
 //   non-trapping float-to-int and mutable globals;
 // - -nostdlib and --no-entry: a library of exports, no libc, no _start;
 // - a 64 KiB stack (-z stack-size), stripped release builds (--strip-all).
+// Compiling and linking are two steps: clang links by running wasm-ld and then any `wasm-opt` on
+// PATH (npm's binaryen puts one in node_modules/.bin), which rewrites the module with its own
+// default features and fails on bulk memory. Calling wasm-ld ourselves keeps the module as linked.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -22,17 +25,18 @@ export const C_STACK_SIZE = 65536;
 export const C_FLAGS = [
   "--target=wasm32",
   "-mcpu=mvp", "-mbulk-memory", "-msign-ext", "-mnontrapping-fptoint", "-mmutable-globals",
-  "-nostdlib",
   "-fno-color-diagnostics",
   "-Wall",
-  "-Wl,--no-entry",
-  `-Wl,-z,stack-size=${C_STACK_SIZE}`,
 ] as const;
+
+/** wasm-ld flags: a library of exports (no _start, no libc), a 64 KiB stack. */
+export const LINK_FLAGS = ["-m", "wasm32", "--no-entry", "-z", `stack-size=${C_STACK_SIZE}`] as const;
 
 const FIX = "install clang and lld: `apt install clang lld` on Debian/Ubuntu, `brew install llvm` on macOS; FERRITE_CLANG=/path/to/clang picks one explicitly";
 
 export interface CToolchain {
   clang: string;
+  wasmLd: string;
   /** "clang version 14.0.6" */
   version: string;
 }
@@ -52,9 +56,10 @@ async function search(): Promise<CToolchain | string> {
   const name = /clang version [\d.]+/.exec(version.stdout)?.[0] ?? version.stdout.split("\n")[0];
   const targets = await runTool(clang, ["--print-targets"]);
   if (!/\bwasm32\b/.test(targets.stdout)) return `${clang} (${name}) cannot target wasm32`;
-  const linker = (await runTool(clang, ["--target=wasm32", "-print-prog-name=wasm-ld"])).stdout.trim();
-  if (!linker || (!path.isAbsolute(linker) && !which(linker))) return `${clang} (${name}) finds no wasm-ld (lld's WebAssembly linker)`;
-  return { clang, version: name };
+  const named = (await runTool(clang, ["--target=wasm32", "-print-prog-name=wasm-ld"])).stdout.trim();
+  const wasmLd = process.env.FERRITE_WASM_LD ?? (named && path.isAbsolute(named) ? named : which(named || "wasm-ld"));
+  if (!wasmLd) return `${clang} (${name}) finds no wasm-ld (lld's WebAssembly linker)`;
+  return { clang, wasmLd, version: name };
 }
 
 /** The folder holding ferrite.h and ferrite_json.h. */
@@ -68,7 +73,7 @@ export const c: LanguageBuilder = {
   /** The toolkit version, the headers and the flags. */
   fingerprint() {
     if (fingerprint) return fingerprint;
-    const hash = createHash("sha256").update(toolkitVersion()).update(C_FLAGS.join(" "));
+    const hash = createHash("sha256").update(toolkitVersion()).update(C_FLAGS.join(" ")).update(LINK_FLAGS.join(" "));
     try {
       for (const file of readdirSync(headerDir()).sort()) hash.update(file).update(readFileSync(path.join(headerDir(), file)));
     } catch {
@@ -85,22 +90,28 @@ export const c: LanguageBuilder = {
     }
     const tmp = await mkdtemp(path.join(os.tmpdir(), "ferrite-c-"));
     try {
+      const object = path.join(tmp, `${fn.name}.o`);
       const out = path.join(tmp, `${fn.name}.wasm`);
       const depFile = path.join(tmp, "deps.d");
-      const args = [
+      const compileArgs = [
         ...C_FLAGS,
-        ...(debug ? ["-O0", "-g"] : [manifest.optimize === "speed" ? "-O2" : "-Oz", "-Wl,--strip-all"]),
+        ...(debug ? ["-O0", "-g"] : [manifest.optimize === "speed" ? "-O2" : "-Oz"]),
         "-I", headerDir(),
         "-MD", "-MF", depFile,
-        "-o", out,
+        "-c", "-o", object,
         path.relative(manifest.root, fn.sourcePath),
       ];
-      const result = await runTool(toolchain.clang, args, { cwd: manifest.root });
-      const diagnostics = parseClangOutput(result.stderr);
-      if (result.code !== 0) {
-        if (!diagnostics.some((d) => d.category === "error")) diagnostics.push(error(result.startError ?? (result.stderr.trim() || `clang exited with ${result.code}`)));
+      const compiled = await runTool(toolchain.clang, compileArgs, { cwd: manifest.root });
+      const diagnostics = parseClangOutput(compiled.stderr);
+      const failed = (result: typeof compiled, tool: string): Compiled => {
+        if (!diagnostics.some((d) => d.category === "error")) diagnostics.push(error(result.startError ?? (result.stderr.trim() || `${tool} exited with ${result.code}`)));
         return { ok: false, inputs: [fn.source], diagnostics, durationMs: performance.now() - started };
-      }
+      };
+      if (compiled.code !== 0) return failed(compiled, "clang");
+      const linkArgs = [...LINK_FLAGS, ...(debug ? [] : ["--strip-all"]), "-o", out, object];
+      const linked = await runTool(toolchain.wasmLd, linkArgs, { cwd: manifest.root });
+      diagnostics.push(...parseClangOutput(linked.stderr));
+      if (linked.code !== 0) return failed(linked, "wasm-ld");
       const wasm = new Uint8Array(await readFile(out));
       const deps = await readDepFile(depFile);
       return {
@@ -121,7 +132,7 @@ function error(message: string): Diagnostic {
 }
 
 const CLANG_LINE = /^(.+?):(\d+):(\d+): (fatal error|error|warning): (.*)$/;
-const LINKER_LINE = /^wasm-ld(?:-[\d.]+)?: (error|warning): (.*)$/;
+const LINKER_LINE = /^(?:\S*\/)?wasm-ld(?:-[\d.]+)?: (error|warning): (.*)$/;
 
 /** clang's and wasm-ld's messages as Diagnostics; notes, carets and the final summary are dropped. */
 export function parseClangOutput(stderr: string): Diagnostic[] {

@@ -13,8 +13,8 @@ import { testRuntime, utf8 } from "../helpers/runtime.js";
 import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, tempDir } from "../cli/helpers/cli.js";
 import { startServe, type ServeProcess } from "../cli/helpers/serve.js";
+import { FIXTURES } from "./helpers.js";
 
-const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {

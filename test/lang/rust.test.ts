@@ -10,12 +10,10 @@ import { testRuntime, utf8 } from "../helpers/runtime.js";
 import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, ROOT, tempDir } from "../cli/helpers/cli.js";
 import { startServe } from "../cli/helpers/serve.js";
+import { CARGO_TARGET, FIXTURES } from "./helpers.js";
 
-const FIXTURES = path.join(ROOT, "test/lang/fixtures");
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
-/** One cargo target folder for the Rust tests, kept between runs: serde_json compiles once. */
-export const CARGO_TARGET = path.join(ROOT, "node_modules/.cache/ferrite-wasm/cargo-target");
 let env: Record<string, string>;
 const run = (args: string[], cwd: string, extra: Record<string, string | undefined> = {}) => cli(args, { cwd, env: { ...env, ...extra } });
 
