@@ -172,8 +172,9 @@ describe("the ferrite-wasm crate, every function", () => {
     clock = manualClock(Date.UTC(2026, 5, 1));
     const { rt } = testRuntime({ clock, random: seededRandom(11) });
     for (const entry of ["keys", "arguments", "text", "logs", "clock", "panics", "fails", "spec_names", "fetch"]) {
-      await rt.load(entry, wasm, { capabilities: ["all"], entry, replace: true });
+      await rt.load(entry, wasm, { capabilities: ["all"], entry });
     }
+    for (const entry of ["hog", "grow"]) await rt.load(entry, wasm, { capabilities: ["all"], entry, memory: "1MB" });
     call = (name, ...args) => rt.call(name, args);
   }, 180_000);
 
@@ -219,6 +220,13 @@ describe("the ferrite-wasm crate, every function", () => {
   test("the specification's names: ferrite_get(&str) and friends, ferrite_return(ptr, len)", () => {
     const r = call("spec_names");
     expect(utf8(r.value)).toBe("true spec value true true");
+  });
+
+  test("the crate's allocator: out of memory is the memory error; the newest block grows in place", () => {
+    const r = call("hog");
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toBe("function 'hog' exceeded its memory limit of 1MB");
+    expect(utf8(call("grow").value)).toBe(String(480 * 1024));
   });
 
   test("http() returns the host's response JSON", () => {

@@ -127,6 +127,96 @@ fn take_block(block: *mut u8) -> Option<Vec<u8>> {
     }
 }
 
+#[cfg(all(target_arch = "wasm32", feature = "bump-allocator"))]
+#[global_allocator]
+static ALLOCATOR: bump::Bump = bump::Bump::new();
+
+/// The default global allocator (feature `bump-allocator`): memory above the linker's
+/// `__heap_base`, handed out in order. Freeing or resizing the newest block works in place (so a
+/// growing Vec or String does not leave copies behind); other frees are no-ops, which is what a
+/// per-call instance wants: the whole heap is reset when the call ends.
+#[cfg(all(target_arch = "wasm32", feature = "bump-allocator"))]
+mod bump {
+    use core::arch::wasm32::{memory_grow, memory_size};
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::cell::Cell;
+
+    extern "C" {
+        static __heap_base: u8;
+    }
+
+    pub struct Bump {
+        /// First free byte; 0 until the first allocation.
+        next: Cell<usize>,
+        /// Start of the newest block, 0 when it was freed.
+        newest: Cell<usize>,
+    }
+
+    // SAFETY: wasm32 guests are single-threaded.
+    unsafe impl Sync for Bump {}
+
+    impl Bump {
+        pub const fn new() -> Bump {
+            Bump { next: Cell::new(0), newest: Cell::new(0) }
+        }
+
+        /// Grows memory so that `end` is inside it; false when memory.grow refuses.
+        fn reach(end: usize) -> bool {
+            let have = memory_size(0) * 65536;
+            end <= have || memory_grow(0, (end - have + 65535) / 65536) != usize::MAX
+        }
+
+        fn is_newest(&self, ptr: *mut u8, size: usize) -> bool {
+            ptr as usize == self.newest.get() && ptr as usize + size == self.next.get()
+        }
+    }
+
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let mut next = self.next.get();
+            if next == 0 {
+                next = &__heap_base as *const u8 as usize;
+            }
+            let start = match next.checked_add(layout.align() - 1) {
+                Some(n) => n & !(layout.align() - 1),
+                None => return std::ptr::null_mut(),
+            };
+            match start.checked_add(layout.size()) {
+                Some(end) if Self::reach(end) => {
+                    self.next.set(end);
+                    self.newest.set(start);
+                    start as *mut u8
+                }
+                _ => std::ptr::null_mut(),
+            }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if self.is_newest(ptr, layout.size()) {
+                self.next.set(ptr as usize);
+                self.newest.set(0);
+            }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            if self.is_newest(ptr, layout.size()) {
+                return match (ptr as usize).checked_add(new_size) {
+                    Some(end) if Self::reach(end) => {
+                        self.next.set(end);
+                        ptr
+                    }
+                    _ => std::ptr::null_mut(),
+                };
+            }
+            let moved = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
+            if !moved.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+            }
+            moved
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Panics
 
