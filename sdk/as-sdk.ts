@@ -34,7 +34,7 @@ export class ferrite {
     output.bytes(value);
   }
 
-  /** Marks the call failed: the client gets `ERR <message>`. The entry should then return nonzero. */
+  /** Marks the call failed: the client gets `FUNCERR <message>`. The entry should then return nonzero. */
   static error(message: string): void {
     output.error(message);
   }

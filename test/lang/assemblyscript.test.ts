@@ -61,11 +61,11 @@ describe("the specification's example, as written", () => {
 
   test("a missing field fails at the user's own line, not inside a library", async () => {
     const reply = await redisCli(server!.port, ["WASM.CALL", "validate", '{"name": "Ada"}']);
-    expect(reply).toBe("ERR Unexpected 'null' (not assigned or failed cast) at assembly/index.ts:9:17");
+    expect(reply).toBe("FUNCERR Unexpected 'null' (not assigned or failed cast) at assembly/index.ts:9:17");
   });
 
   test("input that is not an object fails at the cast on the user's line", async () => {
-    expect(await redisCli(server!.port, ["WASM.CALL", "validate", "[1, 2]"])).toBe("ERR invalid downcast at assembly/index.ts:7:26");
+    expect(await redisCli(server!.port, ["WASM.CALL", "validate", "[1, 2]"])).toBe("FUNCERR invalid downcast at assembly/index.ts:7:26");
   });
 });
 

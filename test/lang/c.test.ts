@@ -72,7 +72,7 @@ describe("the validate template: new -> build -> test -> deploy -> call", () => 
       expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
       expect(JSON.parse(deployed.stdout).functions[0]).toMatchObject({ name: "validate", ok: true, memory: "1MB", mismatches: [] });
       expect(await redisCli(server.port, ["WASM.CALL", "validate", '{"email": "ada@example.com"}'])).toBe('{"valid":true}');
-      expect(await redisCli(server.port, ["WASM.CALL", "validate", "[1]"])).toBe("ERR the input must be a JSON object");
+      expect(await redisCli(server.port, ["WASM.CALL", "validate", "[1]"])).toBe("FUNCERR the input must be a JSON object");
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -89,7 +89,7 @@ describe("the validate template: new -> build -> test -> deploy -> call", () => 
       expect(JSON.parse(deployed.stdout).functions[0]).toMatchObject({ name: "validate", ok: true, memory: "1MB", mismatches: [] });
       expect(await redisCli(server.port, ["WASM.CALL", "validate", '{"email": "ada@example.com"}'])).toBe('{"valid":true}');
       expect(await redisCli(server.port, ["WASM.CALL", "validate", '{"email": "ada@example"}'])).toBe('{"valid":false}');
-      expect(await redisCli(server.port, ["WASM.CALL", "validate", "not json"])).toMatch(/^ERR the input is not valid JSON: expected ident at line 1 column 2$/);
+      expect(await redisCli(server.port, ["WASM.CALL", "validate", "not json"])).toMatch(/^FUNCERR the input is not valid JSON: expected ident at line 1 column 2$/);
     } finally {
       expect(await server.stop()).toBe(0);
     }
@@ -150,7 +150,7 @@ describe("the specification's Rust example, verbatim", () => {
   test("its unwrap() on bad input fails with the panic message at its own line", async () => {
     const called = await run(["call", "validate", "{oops"], dir);
     expect(called.code).toBe(1);
-    expect(called.stderr).toContain('ERR called `Result::unwrap()` on an `Err` value: Error("key must be a string", line: 1, column: 2) at src/lib.rs:15:63');
+    expect(called.stderr).toContain('FUNCERR called `Result::unwrap()` on an `Err` value: Error("key must be a string", line: 1, column: 2) at src/lib.rs:15:63');
   });
 });
 

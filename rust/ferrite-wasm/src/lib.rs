@@ -16,7 +16,7 @@
 //!
 //! What the crate does for you:
 //! - exports `ferrite_alloc`, which the host uses to hand the module its input and blocks;
-//! - turns a panic into `ERR <message> at <file>:<line>:<column>` (through `ferrite_error`)
+//! - turns a panic into `FUNCERR <message> at <file>:<line>:<column>` (through `ferrite_error`)
 //!   instead of a bare `unreachable` trap;
 //! - wraps every host function in a safe function with Rust types: [`get`], [`set`], [`del`],
 //!   [`exists`], [`reply`], [`error`], [`log`], [`now`], [`random`], [`args`], [`http`];
@@ -411,7 +411,7 @@ pub fn reply(value: impl AsRef<[u8]>) {
     unsafe { sys::ferrite_return(value.as_ptr(), value.len()) }
 }
 
-/// Marks the call failed: the client gets `ERR <message>` and nothing the call wrote is kept.
+/// Marks the call failed: the client gets `FUNCERR <message>` and nothing the call wrote is kept.
 /// The entry should then return nonzero; [`fail`] does both.
 pub fn error(message: impl AsRef<str>) {
     init();
