@@ -1,10 +1,10 @@
 // Compiles AssemblyScript guests in-process with the asc API, using the toolkit's own
 // asconfig.json and SDK. Output and diagnostics are captured, never printed.
 import { readFile, readdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import asc from "assemblyscript/asc";
 import { toolkitRoot } from "../shared/toolkit.js";
+import { bundledPackagePaths, resolvePackageFile } from "./as-packages.js";
 import type { Diagnostic, DiagnosticCategory } from "./diagnostics.js";
 
 /** Optimization override: "speed" -O3, "size" -Oz, "none" -O0. Default: the target's (release -O3). */
@@ -53,12 +53,6 @@ const OPTIMIZE: Record<Optimize, string[]> = {
   none: ["--optimizeLevel", "0", "--shrinkLevel", "0"],
 };
 
-/** The node_modules folder json-as is installed in, so imports the json-as transform adds resolve. */
-function jsonAsModules(root: string): string {
-  const require = createRequire(path.join(root, "package.json"));
-  return path.dirname(path.dirname(require.resolve("json-as/package.json")));
-}
-
 // asc keeps per-build state on the transform class (asc assigns `program` to its prototype),
 // so builds in one process run one at a time.
 let queue: Promise<unknown> = Promise.resolve();
@@ -85,7 +79,8 @@ async function compileNow(options: CompileOptions): Promise<CompileResult> {
     "--target", options.debug ? "debug" : "release",
     "--baseDir", path.relative(process.cwd(), cwd) || ".",
     "--outFile", out,
-    "--path", jsonAsModules(root),
+    // json-as (imports the transform adds) and assemblyscript-json resolve from the toolkit.
+    ...bundledPackagePaths(root).flatMap((dir) => ["--path", dir]),
     "--noColors",
   ];
   if (options.text) argv.push("--textFile", out.replace(/\.wasm$/, ".wat"));
@@ -101,7 +96,7 @@ async function compileNow(options: CompileOptions): Promise<CompileResult> {
     const abs = path.resolve(baseDir, filename);
     let text: string | null;
     try {
-      text = await readFile(redirect(abs, root), "utf8");
+      text = await readFile(redirect(resolvePackageFile(abs, root), root), "utf8");
     } catch {
       return null;
     }

@@ -42,6 +42,8 @@ export interface Language {
 
 export const LANGUAGES: readonly Language[] = [
   { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), load: async () => (await import("./assemblyscript.js")).assemblyscript },
+  { name: "rust", takes: (s) => s.endsWith(".rs"), load: async () => (await import("./rust.js")).rust },
+  { name: "c", takes: (s) => s.endsWith(".c"), load: async () => (await import("./c.js")).c },
 ];
 
 /** The language that builds `fn`, or null when no language takes its source. */

@@ -4,10 +4,12 @@ import { Command } from "commander";
 import { action } from "../program.js";
 import { createProject } from "../scaffold/create.js";
 import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../scaffold/template-table.js";
+import { DEFAULT_LANGUAGE, hasTemplate, LANGUAGES, parseLanguage } from "../scaffold/languages.js";
 
 interface NewOptions {
   json?: boolean;
   template: string;
+  lang: string;
   force?: boolean;
   list?: boolean;
 }
@@ -18,6 +20,7 @@ export function newCommand(): Command {
     .description("create a function project from a template")
     .argument("[dir]", "folder to create (must be empty or missing)")
     .option("-t, --template <name>", `template to start from: ${TEMPLATES.map((t) => t.name).join(", ")}`, DEFAULT_TEMPLATE)
+    .option("-l, --lang <language>", `the language to write the function in: ${LANGUAGES.join(", ")}`, DEFAULT_LANGUAGE)
     .option("--force", "write into a folder that is not empty")
     .option("--list", "list the templates and exit")
     .addHelpText(
@@ -26,6 +29,11 @@ export function newCommand(): Command {
 Templates:
 ${TEMPLATES.map((t) => `  ${t.name.padEnd(width)}  ${t.description}`).join("\n")}
 
+Languages: assemblyscript (every template), ${LANGUAGES.filter((l) => l !== DEFAULT_LANGUAGE)
+        .map((l) => `${l} (${TEMPLATES.filter((t) => hasTemplate(t.name, l)).map((t) => t.name).join(", ")})`)
+        .join(", ")}. Rust needs cargo with the
+wasm32-unknown-unknown target, C needs clang and lld (docs/lang-rust.md, docs/lang-c.md).
+
 The project needs nothing installed: ferrite-wasm supplies the compiler, the SDK and
 vitest. Its package.json also names the toolkit as a file: dependency, so an
 optional \`npm install\` adds editor types and a local ferrite-wasm bin.
@@ -33,27 +41,34 @@ optional \`npm install\` adds editor types and a local ferrite-wasm bin.
 Examples:
   $ ferrite-wasm new my-fn
   $ ferrite-wasm new checkout --template process-order
+  $ ferrite-wasm new my-fn --lang rust --template validate
   $ ferrite-wasm new --list`,
     )
     .action(
       action<NewOptions>(async ([dir], opts, out) => {
+        const lang = parseLanguage(opts.lang);
+        if (!lang) {
+          const { CliError } = await import("../shared/errors.js");
+          throw new CliError("ERR_USAGE", `there is no language '${opts.lang}'`, `use one of: ${LANGUAGES.join(", ")}`);
+        }
         if (opts.list || dir === undefined) {
           if (!opts.list) {
             const { CliError } = await import("../shared/errors.js");
             throw new CliError("ERR_USAGE", "missing the folder to create", "run `ferrite-wasm new <dir> [--template NAME]` (see --list for templates)");
           }
-          if (out.json) out.emit({ templates: TEMPLATES });
-          else for (const t of TEMPLATES) out.line(`${out.c.bold(t.name.padEnd(width))}  ${t.description}`);
+          const offered = TEMPLATES.filter((t) => hasTemplate(t.name, lang));
+          if (out.json) out.emit({ templates: offered });
+          else for (const t of offered) out.line(`${out.c.bold(t.name.padEnd(width))}  ${t.description}`);
           return;
         }
-        const created = await createProject(String(dir), opts.template, { force: opts.force });
+        const created = await createProject(String(dir), opts.template, { force: opts.force, lang });
         if (out.json) {
           out.emit({ ok: true, ...created });
           return;
         }
         const { c, sym } = out;
         const rel = path.relative(process.cwd(), created.dir) || ".";
-        out.line(`${sym.ok} Created ${c.bold(rel)} from the ${c.cyan(created.template)} template (${created.files.length} files).`);
+        out.line(`${sym.ok} Created ${c.bold(rel)} from the ${c.cyan(created.template)} template${created.lang === DEFAULT_LANGUAGE ? "" : ` (${created.lang})`} (${created.files.length} files).`);
         out.line();
         out.line("Next steps:");
         if (rel !== ".") out.line(`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`);

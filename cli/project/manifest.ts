@@ -37,7 +37,7 @@ const ManifestSchema = z.strictObject({
 /** What to write for each key, shown when it is missing or wrong. */
 const HINTS: Record<string, string> = {
   functions: 'declare each function as a table, e.g. [functions.validate] with source = "assembly/validate.ts"',
-  source: 'set it to the AssemblyScript file that exports the function, e.g. source = "assembly/validate.ts"',
+  source: 'set it to the file that exports the function: AssemblyScript (.ts), a file of a cargo crate (.rs) or C (.c), e.g. source = "assembly/validate.ts"',
   entry: 'name the export to run, e.g. entry = "validate" (leave it out to use the function\'s name)',
   capabilities: `list what the function needs, from ${CAPABILITY_NAMES.join(", ")}; e.g. capabilities = ["read"] or [] for none`,
   memory: 'write a size such as "512KB" or "10MB" (powers of 1024; a bare number is bytes)',

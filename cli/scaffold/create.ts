@@ -6,22 +6,26 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises"
 import path from "node:path";
 import { CliError } from "../shared/errors.js";
 import { findTemplate, TEMPLATES } from "./template-table.js";
+import { adaptProject, DEFAULT_LANGUAGE, hasTemplate, LANGUAGES, templateFolder, type TemplateLanguage } from "./languages.js";
 import { templatesDir, toolkitRoot } from "../shared/toolkit.js";
 
 /** Stored name in the template -> name in the project. */
 const RENAME: Record<string, string> = { _gitignore: ".gitignore" };
 /** Never copied: output of trying a template in place. */
-const SKIP = new Set(["node_modules", "build", "package-lock.json", ".ferrite-build.json"]);
+const SKIP = new Set(["node_modules", "build", "package-lock.json", ".ferrite-build.json", "target", "Cargo.lock"]);
 
 export interface CreateOptions {
   /** Write into a folder that is not empty. */
   force?: boolean;
+  /** The language of the project (default AssemblyScript). */
+  lang?: TemplateLanguage;
 }
 
 export interface Created {
   dir: string;
   name: string;
   template: string;
+  lang: TemplateLanguage;
   /** Files written, relative to dir, sorted. */
   files: string[];
 }
@@ -31,22 +35,29 @@ export async function createProject(target: string, template: string, options: C
   if (!info) {
     throw new CliError("ERR_TEMPLATE", `there is no template '${template}'`, `use one of: ${TEMPLATES.map((t) => t.name).join(", ")}`);
   }
+  const lang = options.lang ?? DEFAULT_LANGUAGE;
+  if (!hasTemplate(info.name, lang)) {
+    const offered = TEMPLATES.filter((t) => hasTemplate(t.name, lang)).map((t) => t.name);
+    const elsewhere = LANGUAGES.filter((l) => hasTemplate(info.name, l));
+    throw new CliError("ERR_TEMPLATE", `the ${info.name} template has no ${lang} version (it exists in ${elsewhere.join(", ")})`, `for ${lang}, use one of: ${offered.join(", ")}`);
+  }
   const dir = path.resolve(target);
   if (existsSync(dir) && (await readdir(dir)).length > 0 && !options.force) {
     throw new CliError("ERR_TARGET_EXISTS", `${dir} exists and is not empty`, "choose a new folder name, or pass --force to write into it");
   }
   const name = packageName(path.basename(dir));
   const files: string[] = [];
-  await copyDir(path.join(templatesDir(), info.name), dir, "", files);
+  await copyDir(path.join(templatesDir(), templateFolder(info.name, lang)), dir, "", files);
   await rewritePackageJson(dir, name);
   await retitleReadme(dir, name);
-  return { dir, name, template: info.name, files: files.sort() };
+  await adaptProject(dir, name, lang);
+  return { dir, name, template: info.name, lang, files: files.sort() };
 }
 
 /** Files a template produces, relative to the project folder (its listing after renames). */
-export async function templateFiles(template: string): Promise<string[]> {
+export async function templateFiles(template: string, lang: TemplateLanguage = DEFAULT_LANGUAGE): Promise<string[]> {
   const files: string[] = [];
-  await walk(path.join(templatesDir(), template), "", files);
+  await walk(path.join(templatesDir(), templateFolder(template, lang)), "", files);
   return files.sort();
 }
 
