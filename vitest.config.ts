@@ -8,6 +8,7 @@ export default defineConfig({
     // asc compiles take seconds; the first test to need a fixture pays for it (then it is cached on disk).
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    globalSetup: ["test/global-setup.ts"],
     projects: [
       {
         extends: true,

@@ -37,11 +37,13 @@ export interface Language {
   name: string;
   /** True when this language builds the function declared with this source (as written in ferrite.toml). */
   takes(source: string): boolean;
+  /** File names whose change may change a build (extensions such as ".ts", or names such as "Cargo.toml"): watched by dev and build --watch. */
+  watches: readonly string[];
   load(): Promise<LanguageBuilder>;
 }
 
 export const LANGUAGES: readonly Language[] = [
-  { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), load: async () => (await import("./assemblyscript.js")).assemblyscript },
+  { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), watches: [".ts"], load: async () => (await import("./assemblyscript.js")).assemblyscript },
 ];
 
 /** The language that builds `fn`, or null when no language takes its source. */
