@@ -4,6 +4,17 @@ import { Command } from "commander";
 import { action } from "../program.js";
 import { createProject } from "../scaffold/create.js";
 import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../scaffold/template-table.js";
+import { onPath, toolkitVersion } from "../shared/toolkit.js";
+
+/**
+ * Commands that work in the new project as the user's shell stands: the bare command when this
+ * toolkit is on PATH; otherwise the project's own install, through its npm scripts and npx.
+ */
+export function nextSteps(rel: string, example: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const steps = rel === "." ? [] : [`cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`];
+  if (onPath(env)) return [...steps, "ferrite-wasm build", "ferrite-wasm test", `ferrite-wasm call ${example}`];
+  return [...steps, "npm install", "npm run build", "npm test", `npx ferrite-wasm call ${example}`];
+}
 
 interface NewOptions {
   json?: boolean;
@@ -26,9 +37,9 @@ export function newCommand(): Command {
 Templates:
 ${TEMPLATES.map((t) => `  ${t.name.padEnd(width)}  ${t.description}`).join("\n")}
 
-The project needs nothing installed: ferrite-wasm supplies the compiler, the SDK and
-vitest. Its package.json also names the toolkit as a file: dependency, so an
-optional \`npm install\` adds editor types and a local ferrite-wasm bin.
+ferrite-wasm supplies the compiler, the SDK and vitest. The project's package.json
+names the toolkit as a devDependency (^${toolkitVersion()}): \`npm install\` there gives the
+project its own ferrite-wasm, for \`npm run build\`, \`npm test\` and \`npx ferrite-wasm ...\`.
 
 Examples:
   $ ferrite-wasm new my-fn
@@ -56,10 +67,7 @@ Examples:
         out.line(`${sym.ok} Created ${c.bold(rel)} from the ${c.cyan(created.template)} template (${created.files.length} files).`);
         out.line();
         out.line("Next steps:");
-        if (rel !== ".") out.line(`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`);
-        out.line("  ferrite-wasm build");
-        out.line("  ferrite-wasm test");
-        out.line(`  ferrite-wasm call ${findTemplate(created.template)!.example}`);
+        for (const step of nextSteps(rel, findTemplate(created.template)!.example)) out.line(`  ${step}`);
       }),
     );
 }
