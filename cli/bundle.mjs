@@ -12,7 +12,8 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** Loaded at run time from node_modules: big, WebAssembly-backed, or resolving their own files. */
 const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histogram-js", "ioredis", "redis-parser", "esbuild", "wabt", "prom-client"];
 
-await rm(path.join(root, "dist/chunks"), { recursive: true, force: true });
+// A clean dist/: files of an older layout must not be packed (tsc adds the typed entries after).
+await rm(path.join(root, "dist"), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: "cli/index.ts", "build-worker": "cli/build/worker.ts" },
