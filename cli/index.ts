@@ -19,9 +19,13 @@ import { unloadCommand } from "./commands/unload.js";
 import { logsCommand } from "./commands/logs.js";
 import { replayCommand } from "./commands/replay.js";
 import { main, type CommandFactory } from "./program.js";
+import { flushOutput } from "./shared/print.js";
 
 /** Every command, in the order --help lists them. */
 const COMMANDS: readonly CommandFactory[] = [newCommand, buildCommand, checkCommand, callCommand, testCommand,
   serveCommand, deployCommand, listCommand, infoCommand, statsCommand, updateCommand, reloadCommand, unloadCommand, versionsCommand, rollbackCommand, logsCommand, replayCommand, devCommand];
 
-process.exit(await main(COMMANDS));
+const code = await main(COMMANDS);
+// process.exit drops what a pipe has not taken yet: a long reply or JSON document would be cut.
+await flushOutput();
+process.exit(code);
