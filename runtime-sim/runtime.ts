@@ -13,7 +13,7 @@ import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 import { GuestMemory } from "./abi/guest-memory.js";
 import { FunctionCounters } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
-import { SourceMapIndex, locateTrap } from "./sourcemap.js";
+import { LIBRARY_POSITION, SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
 import type { Store } from "./store/store.js";
 import type {
@@ -150,7 +150,7 @@ export class Runtime {
     const prepared = await prepareModule(wasm).catch((e) => {
       throw loadError(name, e);
     });
-    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null, options.entry);
+    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap, wasm) : null, options.entry);
     this.#fns.set(name, fn);
     if (existing && existing !== fn) existing.counters.destroy();
     return this.info(name);
@@ -208,10 +208,15 @@ export class Runtime {
       args,
     );
     if (!isolate.reset(fn.ctx.mem.dirtyLo, fn.ctx.mem.dirtyHi)) fn.isolate = null;
-    if (out.trapped && fn.sourceMap) {
+    // A guest error raised inside a library (json-as, the standard library) names the library's
+    // line: the replay finds the caller's own line instead.
+    const libraryAbort = out.result.error?.code === "ERR_GUEST" && LIBRARY_POSITION.test(out.result.error.message);
+    if ((out.trapped || libraryAbort) && fn.sourceMap) {
       const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, fn.ctx.tape ?? NO_ANSWERS, this.#env, fn.timeoutMs);
-      if (position && out.result.error) {
+      if (position && out.result.error && out.trapped) {
         out.result.error = errors.trapped(name, String(out.result.error.data.reason), position);
+      } else if (position && out.result.error && !position.startsWith("~lib/")) {
+        out.result.error = errors.guest(name, out.result.error.message.replace(LIBRARY_POSITION, ` at ${position}`));
       }
     }
     if (record && !out.result.ok) out.result.recorded = takeRecord(fn, args, options.readOnly === true, Math.round(this.#clock() - out.result.durationMs));
