@@ -16,7 +16,7 @@ beforeAll(async () => {
   project = path.join(work.dir, "proj");
   const r = await cli(["new", project, "--template", "blank"]);
   expect(r.code).toBe(0);
-}, 120_000);
+});
 afterAll(() => work?.cleanup());
 
 /** Resolves once the client has had more than n replies (checked on every reply, no polling). */
@@ -115,4 +115,4 @@ test("hot swap under load: save to serving < 2 s, no failed call; a compile erro
     dev.child.kill("SIGINT");
     await dev.exited();
   }
-}, 120_000);
+});

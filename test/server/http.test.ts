@@ -33,7 +33,7 @@ beforeAll(async () => {
   httpCall = (await buildFixture("http")).wasm;
   upstream = new Worker(UPSTREAM, { eval: true });
   port = await new Promise<number>((resolve) => upstream.once("message", resolve));
-}, 60_000);
+});
 afterAll(async () => {
   await upstream?.terminate();
 });
