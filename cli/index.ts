@@ -1,6 +1,5 @@
 // The ferrite-wasm command line: registers the commands, one file each in cli/commands/.
-// To add one (serve, deploy, list, info, stats, unload, reload, update, dev, versions,
-// rollback): export a factory returning a commander Command, and list it below.
+// To add one: export a factory returning a commander Command from its file, and list it below.
 import { buildCommand } from "./commands/build.js";
 import { callCommand } from "./commands/call.js";
 import { checkCommand } from "./commands/check.js";
