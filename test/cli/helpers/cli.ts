@@ -123,7 +123,15 @@ export function spawnCli(args: string[], cwd: string): SpawnedCli {
     wake();
   });
   child.stderr!.on("data", (d) => (err += d));
-  const exit = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
+  // A test that times out never reaches its own cleanup: the child must not outlive the test worker.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  const exit = new Promise<number | string | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      process.off("exit", orphan);
+      resolve(code ?? signal);
+    }),
+  );
   void exit.then(wake);
   const hasExited = () => child.exitCode !== null || child.signalCode !== null;
   const waitFor = (match: (e: Event, index: number) => boolean, what: string) =>
