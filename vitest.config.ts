@@ -5,9 +5,11 @@ import { defineConfig } from "vitest/config";
 // steal its core.
 export default defineConfig({
   test: {
-    // asc compiles take seconds; the first test to need a fixture pays for it (then it is cached on disk).
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // asc compiles take seconds, and many on a busy 2-core machine; the first test to need a fixture
+    // pays for it (then it is cached on disk). These bound a hang, not a speed: no cold start may hit them.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
+    globalSetup: ["test/global-setup.ts"],
     projects: [
       {
         extends: true,

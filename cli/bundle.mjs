@@ -1,5 +1,6 @@
-// Bundles the CLI into dist/cli.js (the package's bin) with esbuild. Each command loads its heavy
-// parts (the compiler, vitest, the runtime) on first use: they are split into dist/chunks/.
+// Bundles the CLI into dist/cli.js (the package's bin) with esbuild, and the build thread `dev`
+// compiles on into dist/build-worker.js. Each command loads its heavy parts (the compiler, vitest,
+// the runtime) on first use: they are split into dist/chunks/.
 // Packages that load files or WebAssembly at run time stay external, resolved from node_modules.
 import { chmod, rm } from "node:fs/promises";
 import path from "node:path";
@@ -11,10 +12,11 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** Loaded at run time from node_modules: big, WebAssembly-backed, or resolving their own files. */
 const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histogram-js", "ioredis", "redis-parser", "esbuild", "wabt", "prom-client"];
 
-await rm(path.join(root, "dist/chunks"), { recursive: true, force: true });
+// A clean dist/: files of an older layout must not be packed (tsc adds the typed entries after).
+await rm(path.join(root, "dist"), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { cli: "cli/index.ts" },
+  entryPoints: { cli: "cli/index.ts", "build-worker": "cli/build/worker.ts" },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,

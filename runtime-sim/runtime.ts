@@ -13,7 +13,7 @@ import { resolveEntry } from "./abi/validate.js";
 import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 import { FunctionCounters, initStats } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
-import { SourceMapIndex, locateTrap } from "./sourcemap.js";
+import { LIBRARY_POSITION, SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
 import type { Store } from "./store/store.js";
 import type {
@@ -147,7 +147,7 @@ export class Runtime {
       }),
       initStats(),
     ]);
-    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap) : null, options.entry);
+    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap, wasm) : null, options.entry);
     this.#fns.set(name, fn);
     if (existing && existing !== fn) existing.counters.destroy();
     return this.info(name);
@@ -198,9 +198,16 @@ export class Runtime {
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
     const result = calls.call(args, readOnly, record, options?.answers);
-    if (calls.trapped && fn.sourceMap && result.error) {
+    // A guest error raised inside a library (json-as, the standard library) names the library's
+    // line: the replay finds the caller's own line instead.
+    const libraryAbort = result.error?.code === "ERR_GUEST" && LIBRARY_POSITION.test(result.error.message);
+    if ((calls.trapped || libraryAbort) && fn.sourceMap && result.error) {
       const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
-      if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
+      if (position && calls.trapped) {
+        result.error = errors.trapped(name, String(result.error.data.reason), position);
+      } else if (position && !position.startsWith("~lib/")) {
+        result.error = errors.guest(name, result.error.message.replace(LIBRARY_POSITION, ` at ${position}`));
+      }
     }
     // With the default clock, the end of the call (already read) says when it was: no second read.
     const at = this.#wallClock ? Math.round(TIME_ORIGIN + calls.endedAt) : this.#clock();

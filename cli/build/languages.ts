@@ -37,13 +37,15 @@ export interface Language {
   name: string;
   /** True when this language builds the function declared with this source (as written in ferrite.toml). */
   takes(source: string): boolean;
+  /** File names whose change may change a build (extensions such as ".ts", or names such as "Cargo.toml"): watched by dev and build --watch. */
+  watches: readonly string[];
   load(): Promise<LanguageBuilder>;
 }
 
 export const LANGUAGES: readonly Language[] = [
-  { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), load: async () => (await import("./assemblyscript.js")).assemblyscript },
-  { name: "rust", takes: (s) => s.endsWith(".rs"), load: async () => (await import("./rust.js")).rust },
-  { name: "c", takes: (s) => s.endsWith(".c"), load: async () => (await import("./c.js")).c },
+  { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), watches: [".ts"], load: async () => (await import("./assemblyscript.js")).assemblyscript },
+  { name: "rust", takes: (s) => s.endsWith(".rs"), watches: [".rs", "Cargo.toml", "Cargo.lock"], load: async () => (await import("./rust.js")).rust },
+  { name: "c", takes: (s) => s.endsWith(".c"), watches: [".c", ".h"], load: async () => (await import("./c.js")).c },
 ];
 
 /** The language that builds `fn`, or null when no language takes its source. */

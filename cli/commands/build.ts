@@ -126,12 +126,13 @@ async function watchLoop(manifest: Manifest, names: string[], opts: BuildCliOpti
   };
   // Watch before the first build starts, so an edit made while it runs is not missed.
   let running: Promise<unknown> = Promise.resolve();
-  watchProject(current.root, current.outDir, (files) => {
+  const watcher = watchProject(current.root, current.outDir, (files) => {
     running = running.then(() => {
       out.note(out.c.dim(`\n${files.join(", ")} changed; rebuilding…`));
       return build(false);
     });
   });
+  await watcher.ready;
   running = build(opts.force).then(async (results) => {
     if (results.length > 0 && results.every((r) => !r.compiled)) await (await import("../build/builder.js")).warmUp(current);
   });

@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { DEFAULTS, type Capability, type CallResult } from "../../runtime-sim/index.js";
 import { CliError, Reported } from "../shared/errors.js";
 import { withOptions, type SharedOptions } from "../shared/options.js";
-import { duration, type Output } from "../shared/print.js";
+import { asText, duration, printReply, type Output } from "../shared/print.js";
 import { action } from "../program.js";
 
 interface CallCliOptions extends SharedOptions {
@@ -78,7 +78,7 @@ Examples:
         });
         const result = rt.call(target.name, (args as string[]) ?? [], { readOnly: opts.readOnly === true });
         if (out.json) out.emit(toJson(target.name, info.entry, info.capabilities, result));
-        else printResult(target, info.capabilities, result, out);
+        else await printResult(target, info.capabilities, result, out);
         if (!result.ok) throw new Reported(1);
       }),
     );
@@ -118,17 +118,6 @@ async function resolveTarget(arg: string, opts: CallCliOptions, out: Output): Pr
   };
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** The reply as text when it is UTF-8, else null. */
-function asText(value: Uint8Array): string | null {
-  try {
-    return decoder.decode(value);
-  } catch {
-    return null;
-  }
-}
-
 const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 
 function toJson(name: string, entry: string, capabilities: Capability[], r: CallResult) {
@@ -148,16 +137,11 @@ function toJson(name: string, entry: string, capabilities: Capability[], r: Call
   };
 }
 
-function printResult(target: Target, capabilities: Capability[], r: CallResult, out: Output): void {
+async function printResult(target: Target, capabilities: Capability[], r: CallResult, out: Output): Promise<void> {
   const { c, sym } = out;
   for (const l of r.logs) out.note(`  ${c.dim(l.level.padEnd(5))} ${l.message}`);
   if (r.ok) {
-    if (r.value !== null) {
-      const value = asText(r.value);
-      if (value !== null) process.stdout.write(value + "\n");
-      else if (process.stdout.isTTY) process.stdout.write(`<${r.value.byteLength} bytes> ${Buffer.from(r.value).toString("hex")}\n`);
-      else process.stdout.write(r.value);
-    }
+    if (r.value !== null) await printReply(r.value);
     const what = r.value === null ? "returned nil (no ferrite_return)" : `returned ${r.value.byteLength} bytes`;
     out.note(`${sym.ok} ${c.bold(target.name)} ${what} in ${duration(r.durationMs)} ${c.dim(`· capabilities: ${capabilities.join(", ") || "none"}`)}`);
   } else {

@@ -48,6 +48,8 @@ Examples:
         const { DevSession } = await import("../remote/dev-session.js");
         const session = new DevSession(manifest, { names: names as string[], client, test: opts.test !== false, emit: (e) => print(e, out) });
         out.note(`${out.sym.info} ${opts.url ? "deploying to" : "serving on"} ${displayUrl(url)}`);
+        // With --json the note is dropped: one line says where, so a script can connect (--port 0).
+        if (out.json) process.stdout.write(JSON.stringify({ type: opts.url ? "deploying" : "serving", url: displayUrl(url) }) + "\n");
         await session.start();
         const poll = opts.url ? pollStats(client, out) : null;
         await new Promise<void>((resolve) => {
@@ -55,7 +57,7 @@ Examples:
           process.once("SIGTERM", resolve);
         });
         if (poll) clearInterval(poll);
-        session.close();
+        await session.close();
         calls.close();
         client.disconnect();
         await close();
@@ -96,6 +98,8 @@ function print(e: DevEvent, out: Output): void {
   }
   const { c, sym } = out;
   switch (e.type) {
+    case "building":
+      break; // the outcome says it
     case "build":
       if (!e.ok) {
         out.line(`${sym.fail} ${c.bold(e.function)} ${c.red("build failed; the last good version keeps serving")}`);

@@ -5,6 +5,17 @@ import { action } from "../program.js";
 import { createProject } from "../scaffold/create.js";
 import { DEFAULT_TEMPLATE, findTemplate, TEMPLATES } from "../scaffold/template-table.js";
 import { DEFAULT_LANGUAGE, hasTemplate, LANGUAGES, parseLanguage } from "../scaffold/languages.js";
+import { onPath, toolkitVersion } from "../shared/toolkit.js";
+
+/**
+ * Commands that work in the new project as the user's shell stands: the bare command when this
+ * toolkit is on PATH; otherwise the project's own install, through its npm scripts and npx.
+ */
+export function nextSteps(rel: string, example: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const steps = rel === "." ? [] : [`cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`];
+  if (onPath(env)) return [...steps, "ferrite-wasm build", "ferrite-wasm test", `ferrite-wasm call ${example}`];
+  return [...steps, "npm install", "npm run build", "npm test", `npx ferrite-wasm call ${example}`];
+}
 
 interface NewOptions {
   json?: boolean;
@@ -34,9 +45,9 @@ Languages: assemblyscript (every template), ${LANGUAGES.filter((l) => l !== DEFA
         .join(", ")}. Rust needs cargo with the
 wasm32-unknown-unknown target, C needs clang and lld (docs/lang-rust.md, docs/lang-c.md).
 
-The project needs nothing installed: ferrite-wasm supplies the compiler, the SDK and
-vitest. Its package.json also names the toolkit as a file: dependency, so an
-optional \`npm install\` adds editor types and a local ferrite-wasm bin.
+ferrite-wasm supplies the compiler, the SDK and vitest. The project's package.json
+names the toolkit as a devDependency (^${toolkitVersion()}): \`npm install\` there gives the
+project its own ferrite-wasm, for \`npm run build\`, \`npm test\` and \`npx ferrite-wasm ...\`.
 
 Examples:
   $ ferrite-wasm new my-fn
@@ -71,10 +82,7 @@ Examples:
         out.line(`${sym.ok} Created ${c.bold(rel)} from the ${c.cyan(created.template)} template${created.lang === DEFAULT_LANGUAGE ? "" : ` (${created.lang})`} (${created.files.length} files).`);
         out.line();
         out.line("Next steps:");
-        if (rel !== ".") out.line(`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`);
-        out.line("  ferrite-wasm build");
-        out.line("  ferrite-wasm test");
-        out.line(`  ferrite-wasm call ${findTemplate(created.template)!.example}`);
+        for (const step of nextSteps(rel, findTemplate(created.template)!.example)) out.line(`  ${step}`);
       }),
     );
 }

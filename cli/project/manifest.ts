@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
+import { closestMatch } from "leven";
 import { z } from "zod";
 import { CAPABILITIES, DEFAULTS, parseCapabilities, parseMemoryLimit, parseTimeout, type Capability } from "../../runtime-sim/index.js";
 import { FUNCTION_NAME } from "../../runtime-sim/host.js";
@@ -215,7 +216,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem {
     case "unrecognized_keys": {
       const known = knownKeys(issue.path);
       const [first] = issue.keys;
-      const guess = closest(first, known);
+      const guess = closestMatch(first.toLowerCase(), known, { maxDistance: 3 });
       return {
         key,
         problem: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`,
@@ -224,7 +225,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem {
     }
     case "invalid_type":
       if (input === undefined) return { key, problem: "is missing", fix };
-      return { key, problem: `must be a ${issue.expected}, not ${describe(input)}`, fix };
+      return { key, problem: `must be ${expected(issue.expected)}, not ${describe(input)}`, fix };
     case "invalid_value":
       return { key, problem: `${describe(input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`, fix };
     case "too_small":
@@ -240,34 +241,16 @@ function knownKeys(parts: readonly PropertyKey[]): string[] {
   return Object.keys(FunctionSchema.shape);
 }
 
+/** A type as TOML users name it, with its article: "a list", "a table", "an integer". */
+function expected(type: string): string {
+  if (type === "array") return "a list";
+  if (type === "object" || type === "record" || type === "map") return "a table";
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 function describe(value: unknown): string {
   if (typeof value === "string") return `'${value}'`;
   if (Array.isArray(value)) return "a list";
   if (value !== null && typeof value === "object") return "a table";
   return String(value);
-}
-
-/** The known key nearest to a misspelt one (edit distance <= 3), for "did you mean". */
-function closest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 4;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.length];
 }

@@ -53,6 +53,10 @@ export async function runTests(manifest: Manifest, options: TestRunOptions = {})
         watch: false,
         reporters: options.quiet ? [silent] : ["default"],
         exclude: ["**/node_modules/**", "**/.git/**", `${outDir}/**`],
+        // vitest's 5 s / 10 s defaults are for plain JS; loadProject prepares each module (binaryen
+        // instrumentation), which on a busy machine takes longer the first time. These catch a hang.
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
       },
       {
         resolve: { alias: toolkitAliases() },

@@ -2,11 +2,10 @@
 // output as a local call: the reply on stdout, the outcome on stderr, exit code 1 when it fails.
 import { replyCode } from "../../runtime-sim/host.js";
 import { CliError, Reported } from "../shared/errors.js";
-import { duration, type Output } from "../shared/print.js";
+import { asText, duration, printReply, type Output } from "../shared/print.js";
 import { displayUrl, withServer } from "./connect.js";
 import type { RemoteOptions } from "../shared/options.js";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export async function remoteCall(name: string, args: string[], opts: RemoteOptions & { readOnly?: boolean }, out: Output): Promise<void> {
   if (name.endsWith(".wasm")) {
@@ -39,11 +38,7 @@ export async function remoteCall(name: string, args: string[], opts: RemoteOptio
       durationMs: result.durationMs,
     });
   } else if (result.ok) {
-    if (result.value !== null) {
-      if (text !== null) process.stdout.write(text + "\n");
-      else if (process.stdout.isTTY) process.stdout.write(`<${result.value.byteLength} bytes> ${result.value.toString("hex")}\n`);
-      else process.stdout.write(result.value);
-    }
+    if (result.value !== null) await printReply(result.value);
     const what = result.value === null ? "returned nil" : `returned ${result.value.byteLength} bytes`;
     out.note(`${out.sym.ok} ${out.c.bold(name)} ${what} in ${duration(result.durationMs)} ${out.c.dim(`· ${command} on ${displayUrl(result.url)}`)}`);
   } else {
@@ -51,12 +46,4 @@ export async function remoteCall(name: string, args: string[], opts: RemoteOptio
     if (replyCode(result.reply!, command) === "ERR_UNKNOWN_FUNCTION") out.note(`  ${out.c.cyan("fix")} run \`ferrite-wasm list --url ${displayUrl(result.url)}\` to see what is loaded, or deploy it with \`ferrite-wasm deploy\``);
   }
   if (!result.ok) throw new Reported(1);
-}
-
-function asText(b: Buffer): string | null {
-  try {
-    return decoder.decode(b);
-  } catch {
-    return null;
-  }
 }

@@ -8,6 +8,16 @@ import type { RemoteOptions } from "../shared/options.js";
 
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
 
+/** A WASM.* command the typed client has no method for, with its errors as the client reports them. */
+export async function send(client: FerriteClient, command: string, args: string[]): Promise<unknown> {
+  try {
+    return await client.redis.call(command, ...args);
+  } catch (e) {
+    if ((e as Error)?.name === "ReplyError") throw new FerriteReplyError((e as Error).message, command);
+    throw e;
+  }
+}
+
 export function targetUrl(opts: RemoteOptions): string {
   return opts.url ?? process.env.FERRITE_URL ?? DEFAULT_URL;
 }

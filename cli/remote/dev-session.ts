@@ -1,17 +1,22 @@
-// The `ferrite-wasm dev` loop: build, deploy, watch; on every save rebuild what changed, hot-swap it
-// into the server with WASM.LOADB ... REPLACE (calls in flight finish on the old version, the next
-// ones run the new), then run the affected tests (beside the build queue, so they never delay a swap). A build that fails deploys nothing, so the last
-// good version keeps serving.
+// The `ferrite-wasm dev` loop: build, deploy, watch; on every save rebuild what changed (on the build
+// thread, so the server in this process keeps answering while it compiles), hot-swap it into the
+// server with WASM.LOADB ... REPLACE (calls in flight finish on the old version, the next ones run
+// the new), then run the affected tests (beside the build queue, so they never delay a swap). A
+// build that fails deploys nothing, so the last good version keeps serving.
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FerriteClient } from "../../server/client.js";
 import type { FunctionBuild } from "../build/builder.js";
+import type { Watcher } from "../build/watch.js";
+import { formatDiagnostic } from "../build/diagnostics.js";
+import { buildThread, type Builds } from "../build/thread.js";
 import type { TestSummary } from "../project/vitest.js";
 import { loadManifest, selectFunctions, type FunctionSpec, type Manifest } from "../project/manifest.js";
 
 /** Everything the session reports, for text or JSON-lines output. */
 export type DevEvent =
+  | { type: "building"; functions: string[] }
   | { type: "build"; function: string; ok: boolean; compiled: boolean; durationMs: number; errors: string[] }
   | { type: "deploy"; function: string; version: number | null; durationMs: number; savedAt: number | null; servingAt: number }
   | { type: "deploy-failed"; function: string; error: string }
@@ -29,15 +34,17 @@ export interface DevSessionOptions {
 export class DevSession {
   #manifest: Manifest;
   #queue: Promise<unknown> = Promise.resolve();
-  #watcher: { close(): void } | null = null;
+  #watcher: Watcher | null = null;
   readonly #pendingTests = new Set<string>();
   #testing: Promise<void> | null = null;
+  readonly #builds: Builds;
 
   constructor(
     manifest: Manifest,
     readonly options: DevSessionOptions,
   ) {
     this.#manifest = manifest;
+    this.#builds = buildThread();
   }
 
   /** Watches first (an edit during the first build is not missed), then builds and deploys everything. */
@@ -47,8 +54,11 @@ export class DevSession {
       const savedAt = savedTime(this.#manifest.root, files);
       void this.#enqueue(() => this.#changed(files, savedAt));
     });
-    await this.#enqueue(() => this.#cycle(this.#functions(), { deployAll: true, savedAt: null, tests: [] }));
+    await this.#watcher.ready;
+    const first = await this.#enqueue(() => this.#cycle(this.#functions(), { deployAll: true, savedAt: null, tests: [] }));
     this.options.emit({ type: "watching", root: this.#manifest.root });
+    // Every module was up to date: compile once now, so the first save builds at warm speed.
+    if (first.every((r) => !r.compiled)) void this.#enqueue(() => this.#builds.warmUp(this.#manifest));
   }
 
   /** Resolves when the work queued so far is done (tests). */
@@ -57,8 +67,9 @@ export class DevSession {
     await this.#testing;
   }
 
-  close(): void {
-    this.#watcher?.close();
+  async close(): Promise<void> {
+    await this.#watcher?.close();
+    await this.#builds.close();
   }
 
   #enqueue<T>(f: () => Promise<T>): Promise<T> {
@@ -80,20 +91,29 @@ export class DevSession {
     await this.#cycle(sources ? this.#functions() : [], { deployAll: manifestChanged, savedAt, tests });
   }
 
-  async #cycle(fns: FunctionSpec[], o: { deployAll: boolean; savedAt: number | null; tests: string[] }): Promise<void> {
-    const { buildFunctions, diagnosticLines } = await import("../build/builder.js");
-    const results: FunctionBuild[] = fns.length > 0 ? await buildFunctions(this.#manifest, fns) : [];
+  async #cycle(fns: FunctionSpec[], o: { deployAll: boolean; savedAt: number | null; tests: string[] }): Promise<FunctionBuild[]> {
+    let results: FunctionBuild[] = [];
+    if (fns.length > 0) {
+      this.options.emit({ type: "building", functions: fns.map((f) => f.name) });
+      try {
+        results = await this.#builds.build(this.#manifest, fns);
+      } catch (e) {
+        for (const f of fns) this.options.emit({ type: "build", function: f.name, ok: false, compiled: false, durationMs: 0, errors: [(e as Error).message] });
+        return [];
+      }
+    }
     const deployed: string[] = [];
     for (const r of results) {
-      const errors = r.ok ? [] : diagnosticLines(r.diagnostics.filter((d) => d.category === "error"));
+      const errors = r.ok ? [] : r.diagnostics.filter((d) => d.category === "error").map(formatDiagnostic);
       if (!r.ok && r.report) errors.push(...r.report.problems.filter((p) => p.level === "error").map((p) => p.message));
       this.options.emit({ type: "build", function: r.name, ok: r.ok, compiled: r.compiled, durationMs: r.durationMs, errors });
       if (!r.ok || (!r.compiled && !o.deployAll)) continue;
       if (await this.#deploy(fns.find((f) => f.name === r.name)!, o.savedAt)) deployed.push(r.name);
     }
-    if (!this.options.test) return;
+    if (!this.options.test) return results;
     for (const f of [...deployed, ...o.tests.map((t) => path.basename(t))]) this.#pendingTests.add(f);
     this.#testing ??= this.#runPendingTests().finally(() => (this.#testing = null));
+    return results;
   }
 
   /** Tests run beside the build queue, so a save never waits for the previous save's tests. */

@@ -1,13 +1,14 @@
 // Scaffolding, create-vite style: copy a template folder as it is, rename the dotfiles it stores
 // under another name (npm would drop a .gitignore), and substitute only the package name, the
-// README title and the path of the toolkit dependency. No template engine.
+// README title and the version of the toolkit dependency. No template engine.
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { closestMatch } from "leven";
 import { CliError } from "../shared/errors.js";
 import { findTemplate, TEMPLATES } from "./template-table.js";
 import { adaptProject, DEFAULT_LANGUAGE, hasTemplate, LANGUAGES, templateFolder, type TemplateLanguage } from "./languages.js";
-import { templatesDir, toolkitRoot } from "../shared/toolkit.js";
+import { templatesDir, toolkitVersion } from "../shared/toolkit.js";
 
 /** Stored name in the template -> name in the project. */
 const RENAME: Record<string, string> = { _gitignore: ".gitignore" };
@@ -33,7 +34,9 @@ export interface Created {
 export async function createProject(target: string, template: string, options: CreateOptions = {}): Promise<Created> {
   const info = findTemplate(template);
   if (!info) {
-    throw new CliError("ERR_TEMPLATE", `there is no template '${template}'`, `use one of: ${TEMPLATES.map((t) => t.name).join(", ")}`);
+    const names = TEMPLATES.map((t) => t.name);
+    const guess = closestMatch(template.toLowerCase(), names, { maxDistance: 3 });
+    throw new CliError("ERR_TEMPLATE", `there is no template '${template}'${guess ? `; did you mean '${guess}'?` : ""}`, `use one of: ${names.join(", ")}`);
   }
   const lang = options.lang ?? DEFAULT_LANGUAGE;
   if (!hasTemplate(info.name, lang)) {
@@ -85,13 +88,15 @@ async function copyDir(src: string, dest: string, rel: string, files: string[]):
   }
 }
 
-/** The name, and a file: dependency on this toolkit so `npm install` (optional) gives editor types and the bin. */
+/**
+ * The name, and this toolkit's version as a semver range: the project installs the same toolkit
+ * wherever it is copied or cloned (a path to this folder would break there).
+ */
 async function rewritePackageJson(dir: string, name: string): Promise<void> {
   const file = path.join(dir, "package.json");
   const pkg = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown> & { devDependencies?: Record<string, string> };
   pkg.name = name;
-  const rel = path.relative(dir, toolkitRoot()).split(path.sep).join("/");
-  pkg.devDependencies = { ...pkg.devDependencies, "ferrite-wasm": `file:${rel || "."}` };
+  pkg.devDependencies = { ...pkg.devDependencies, "ferrite-wasm": `^${toolkitVersion()}` };
   await writeFile(file, JSON.stringify(pkg, null, 2) + "\n");
 }
 

@@ -1,6 +1,7 @@
 // Terminal output: colours that switch off when the stream is not a terminal (or NO_COLOR is set),
 // a spinner on stderr for long steps, and --json mode, where stdout carries one JSON document
 // and nothing else.
+import { fstatSync } from "node:fs";
 import type { Writable } from "node:stream";
 import pc from "picocolors";
 import yoctoSpinner from "yocto-spinner";
@@ -98,4 +99,48 @@ export function duration(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;
   return `${ms.toFixed(2)} ms`;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as text when they are UTF-8, else null. */
+export function asText(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** True when stdout and stderr are the same file or pipe (`2>&1`). */
+function merged(): boolean {
+  try {
+    const [a, b] = [fstatSync(1), fstatSync(2)];
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes to stdout; resolves once the OS has it, so what is written after (stderr, exit) comes after it. */
+export function writeOut(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * A function's reply on stdout: UTF-8 text with a newline; other bytes as they are when piped
+ * (byte-exact for a file), as hex on a terminal. Resolves once written, so the status line the
+ * caller prints next on stderr cannot land inside or against it.
+ */
+export async function printReply(value: Uint8Array): Promise<void> {
+  const text = asText(value);
+  if (text !== null) return writeOut(text + "\n");
+  if (process.stdout.isTTY) return writeOut(`<${value.byteLength} bytes> ${Buffer.from(value).toString("hex")}\n`);
+  await writeOut(value);
+  if (merged()) await writeOut("\n"); // the status line follows in the same stream: start it on its own line
+}
+
+/** Resolves once everything written to stdout and stderr so far is with the OS (before process.exit). */
+export async function flushOutput(): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write("", () => resolve()))));
 }

@@ -1,7 +1,7 @@
 // The toolkit's own folder and what a project borrows from it: the SDK, asconfig.json, and the
 // runtime/testing modules its tests import. Found from this file, so it works from the sources,
 // from the esbuild bundle (dist/cli.js) and from an installed package alike.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -61,4 +61,23 @@ export function toolkitExport(subpath: string): string {
 /** Folder holding the project templates. */
 export function templatesDir(): string {
   return path.join(toolkitRoot(), "templates");
+}
+
+/** True when `ferrite-wasm` on PATH is this toolkit (a global install, or a PATH that includes its bin). */
+export function onPath(env: NodeJS.ProcessEnv = process.env): boolean {
+  const bin = path.join(toolkitRoot(), "dist", "cli.js");
+  let self: string;
+  try {
+    self = realpathSync(bin);
+  } catch {
+    return false;
+  }
+  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    try {
+      if (realpathSync(path.join(dir, "ferrite-wasm")) === self) return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
 }

@@ -157,25 +157,16 @@ describe("test and --debug", () => {
 
 test("--watch rebuilds after an edit", async () => {
   const w = spawnCli(["build", "bump", "--watch", "--json"], work.dir);
-  const docs = () => w.output().trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
   try {
-    await until(() => docs().length >= 1);
-    expect(docs()[0].ok).toBe(true);
+    // One JSON document per build; the first is printed once the watcher is ready.
+    expect((await w.waitFor((_, i) => i === 0, "the first build")).ok).toBe(true);
     await writeFile(file("assembly/bump.ts"), BUMP.replace('"bumped "', '"bumped again "'));
-    await until(() => docs().length >= 2);
-    const rebuilt = docs()[1].functions[0];
+    const rebuilt = ((await w.waitFor((_, i) => i === 1, "the rebuild")).functions as { durationMs: number }[])[0];
     expect(rebuilt).toMatchObject({ name: "bump", ok: true, compiled: true });
     console.log(`[watch] warm rebuild of bump: ${Math.round(rebuilt.durationMs)} ms`);
     expect(w.errors()).toBe(""); // --json keeps both streams machine-readable
   } finally {
     w.child.kill();
+    await w.exited();
   }
 });
-
-async function until(done: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error("timed out waiting for the watcher");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { wat } from "../helpers/wat.js";
 import { echoWat } from "../helpers/runtime.js";
-import { cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";
+import { spawn } from "node:child_process";
+import { CLI, cli, cliEnv, ensureCliBuilt, tempDir } from "./helpers/cli.js";
 
 // copy SRC DST: copies the value at key SRC (argument 0) to key DST (argument 1), logs
 // "copying" and replies with the value; fails with "missing key" when SRC does not exist.
@@ -52,6 +53,26 @@ beforeAll(async () => {
 afterAll(() => work?.cleanup());
 
 describe.concurrent("a call that succeeds", () => {
+  test("with stdout and stderr in one pipe (2>&1), a long reply arrives whole and the status line after it, on its own line", async () => {
+    // 300 KB is more than a pipe holds, and dd reads it a byte at a time: the CLI must neither
+    // exit nor print the status line before the whole reply is out.
+    const part = "a".repeat(100_000);
+    const child = spawn("sh", ["-c", '"$0" "$@" 2>&1 | dd bs=1 2>/dev/null', process.execPath, CLI, "call", "echo.wasm", "--entry", "echo", "--name", "echo", part, part, part], {
+      cwd: work.dir,
+      env: cliEnv(),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    const code = await new Promise((resolve) => child.once("close", resolve));
+    const merged = Buffer.concat(chunks).toString("utf8");
+    expect(code).toBe(0);
+    const reply = [part, part, part].join("\n");
+    expect(merged.slice(0, reply.length + 1)).toBe(reply + "\n");
+    expect(merged.slice(reply.length + 1)).toMatch(/^✔ echo returned 300002 bytes in [\d.]+ m?s · capabilities: read, log\n$/);
+  });
+
+
   test("prints the reply on stdout, and logs, keys written and duration on stderr", async () => {
     const r = await call("copy.wasm", "greeting", "copy", "--store", "seed.json", "--capabilities", "read,write,log");
     expect(r.code, r.stderr).toBe(0);

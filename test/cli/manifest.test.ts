@@ -78,6 +78,14 @@ describe("mistakes name the file, the key and the fix", () => {
     expect(e.fix).toMatch(/source = "assembly\/validate\.ts"/);
   });
 
+  test("a list written as a string reads as a list, with its article (not \"a array\")", () => {
+    const e = problem(`[functions.validate]\nsource = "a.ts"\ncapabilities = "read"\n`);
+    expect(e.message).toBe("ferrite.toml: functions.validate.capabilities: must be a list, not 'read'");
+    expect(e.fix).toMatch(/capabilities = \["read"\]/);
+    const table = problem(`functions = 3\n`);
+    expect(table.message).toBe("ferrite.toml: functions: must be a table, not 3");
+  });
+
   test("a memory limit that does not parse", () => {
     const e = problem(`[functions.validate]\nsource = "a.ts"\nmemory = "10XB"\n`);
     expect(e.message).toBe("ferrite.toml: functions.validate.memory: invalid memory limit '10XB'");

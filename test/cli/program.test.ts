@@ -1,13 +1,13 @@
 // Terminal manners shared by every command: --help with examples, exit codes, errors that say
 // what to do (with a stack trace only under FERRITE_DEBUG=1), colours only on a terminal, and
 // --json everywhere. Also `new`'s own errors and listing.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { colorEnabled } from "../../cli/shared/print.js";
 import { packageName } from "../../cli/scaffold/create.js";
 import { TEMPLATES } from "../../cli/scaffold/template-table.js";
-import { cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";
+import { CLI, cli, ensureCliBuilt, tempDir } from "./helpers/cli.js";
 
 const COMMANDS = ["new", "build", "check", "call", "test"];
 
@@ -100,6 +100,28 @@ describe.concurrent("new", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/there is no template 'vaildate'/);
     expect(r.stderr).toMatch(/fix\s+use one of: blank, validate, transform, aggregate, process-order/);
+  });
+
+  test("a misspelt template gets a \"did you mean\"", async () => {
+    const r = await cli(["new", path.join(work.dir, "y"), "--template", "validat"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/there is no template 'validat'; did you mean 'validate'\?/);
+    const far = await cli(["new", path.join(work.dir, "y"), "--template", "spreadsheet"]);
+    expect(far.stderr).toMatch(/there is no template 'spreadsheet'\n/);
+  });
+
+  test("next steps are commands that work in the new project: npm scripts and npx, or the bare command when it is on PATH", async () => {
+    const local = await cli(["new", path.join(work.dir, "steps-local")], { cwd: work.dir });
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stdout).toContain("Next steps:\n  cd steps-local\n  npm install\n  npm run build\n  npm test\n  npx ferrite-wasm call hello Ada\n");
+
+    // A global install puts the bin on PATH: a symlink to dist/cli.js, as npm makes it.
+    const bin = path.join(work.dir, "bin");
+    await mkdir(bin);
+    await symlink(CLI, path.join(bin, "ferrite-wasm"));
+    const global = await cli(["new", path.join(work.dir, "steps-global")], { cwd: work.dir, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+    expect(global.code, global.stderr).toBe(0);
+    expect(global.stdout).toContain("Next steps:\n  cd steps-global\n  ferrite-wasm build\n  ferrite-wasm test\n  ferrite-wasm call hello Ada\n");
   });
 
   test("refuses a folder that is not empty, unless --force", async () => {

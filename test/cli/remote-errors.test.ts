@@ -24,7 +24,7 @@ beforeAll(async () => {
   expect(created.code, `new failed: ${created.stderr}${created.stdout}`).toBe(0);
   const built = await cli(["build"], { cwd: project });
   expect(built.code, `build failed: ${built.stderr}${built.stdout}`).toBe(0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await tmp?.cleanup();

@@ -61,7 +61,7 @@ beforeAll(async () => {
     }
   };
   await Promise.all([worker(), worker()]);
-}, 180_000);
+});
 
 afterAll(async () => {
   expect(await server?.stop()).toBe(0);

@@ -13,7 +13,7 @@ beforeAll(async () => {
   client = new FerriteClient(t.server.url);
   await client.wasmLoadB("greet", constant("one"));
   await client.wasmLoadB("greet", constant("two"), { replace: true });
-}, 120_000);
+});
 afterAll(async () => {
   await client?.quit();
   await t?.close();

@@ -23,41 +23,37 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(port, "127.0.0.1");
-    c.once("connect", () => (c.destroy(), resolve(true)));
-    c.once("error", () => resolve(false));
-  });
-}
-
 /** Starts redis-server on `port` (default: a free one). */
 export async function startRedis(port?: number): Promise<RedisProcess> {
   port ??= await freePort();
   const child: ChildProcess = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-    { stdio: "ignore" },
+    { stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const deadline = Date.now() + 5000;
-  while (!(await canConnect(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // redis-server says when it listens; no deadline: a cold start on a busy machine may take seconds.
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      log += d;
+      if (/Ready to accept connections/.test(log)) {
+        child.stdout!.off("data", onData);
+        child.stdout!.resume(); // keep draining its log so it never blocks on a full pipe
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d) => (log += d));
+    void exited.then(() => reject(new Error(`redis-server did not start on port ${port}: ${log.slice(-1000)}`)));
+  });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     cli: (args) => redisCli(port, args),
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
-      clearTimeout(timer);
     },
   };
 }

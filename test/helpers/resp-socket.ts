@@ -4,9 +4,14 @@ import net from "node:net";
 export interface RawClient {
   socket: net.Socket;
   send(data: string | Uint8Array): void;
+  /** Sends and resolves once the bytes are handed to the OS (a write of their own, not merged with the next). */
+  flush(data: string | Uint8Array): Promise<void>;
   /** Everything received so far, as latin1 text. */
   received(): string;
-  /** Waits until the received text satisfies `test` (or times out with what arrived). */
+  /**
+   * Waits until the received text satisfies `test`. With `timeoutMs`, rejects after it with what
+   * arrived; without, only the test's own timeout bounds the wait (no bound a busy machine can hit).
+   */
   until(test: (text: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>;
@@ -28,20 +33,24 @@ export function rawConnect(port: number): Promise<RawClient> {
       resolve({
         socket,
         send: (data) => void socket.write(data),
+        flush: (data) => new Promise<void>((res, rej) => socket.write(data, (e) => (e ? rej(e) : res()))),
         received: () => buf,
-        until(test, timeoutMs = 3000) {
+        until(test, timeoutMs) {
           return new Promise((res, rej) => {
             const check = () => {
               if (test(buf)) {
                 waiters.delete(check);
-                clearTimeout(timer);
+                if (timer) clearTimeout(timer);
                 res(buf);
               }
             };
-            const timer = setTimeout(() => {
-              waiters.delete(check);
-              rej(new Error(`timed out; received so far: ${JSON.stringify(buf.slice(0, 500))}`));
-            }, timeoutMs);
+            const timer =
+              timeoutMs === undefined
+                ? null
+                : setTimeout(() => {
+                    waiters.delete(check);
+                    rej(new Error(`timed out; received so far: ${JSON.stringify(buf.slice(0, 500))}`));
+                  }, timeoutMs);
             waiters.add(check);
             check();
           });

@@ -60,7 +60,8 @@ export function redisCli(port: number, args: string[], o: CliOptions = {}): Prom
     const child = execFile(
       "redis-cli",
       ["-h", "127.0.0.1", "-p", String(port), ...(o.flags ?? []), ...args],
-      { timeout: 10_000, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+      // No timeout: on a busy machine a cold redis-cli can take seconds; the test's own timeout bounds it.
+      { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && !stdout) reject(new Error(`redis-cli ${args.join(" ")} failed: ${stderr || err.message}`));
         else resolve(stdout.replace(/\n+$/, ""));

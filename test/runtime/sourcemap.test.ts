@@ -17,6 +17,19 @@ describe("trap positions", () => {
     expect(rt.call("trap", ["unreachable"]).error!.reply).toBe(u.error!.reply); // replay does not disturb later calls
   });
 
+  test("an abort inside a library (malformed JSON input, an index out of range) names the caller's own line", async () => {
+    const validate = await buildFixture("validate");
+    const rt = createRuntime();
+    await rt.load("validate", validate.wasm, { sourceMap: validate.sourceMap });
+    // json-as aborts at its own line; input.json<Request>(ptr, len) is at line 16 of the fixture.
+    expect(rt.call("validate", ["{not json"]).error!.reply).toMatch(/^FUNCERR Incomplete or malformed JSON value at test\/fixtures\/validate\.ts:16:\d+$/);
+    const abort = await buildFixture("abort");
+    await rt.load("abort", abort.wasm, { sourceMap: abort.sourceMap });
+    expect(rt.call("abort", ["index"]).error!.reply).toMatch(/^FUNCERR Index out of range at test\/fixtures\/abort\.ts:\d+:\d+$/);
+    // A position already in the user's code is kept as the guest wrote it.
+    expect(rt.call("abort", ["throw"]).error!.reply).toBe("FUNCERR something went wrong at test/fixtures/abort.ts:11:5");
+  });
+
   test("without a source map the reason alone is given", async () => {
     const trap = await buildFixture("trap");
     const rt = createRuntime();

@@ -1,12 +1,16 @@
 // Thousands of random, mutated and truncated frames over several connections (seeded, bounded in
-// count and time). Afterwards the server must still answer, with no uncaught error in the process.
+// count). Afterwards the server must still answer, with no uncaught error in the process.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { rawConnect, type RawClient } from "../helpers/resp-socket.js";
 import { ECHO_WASM, startTestServer, type TestServer } from "../helpers/server.js";
 
 const CONNECTIONS = 6;
 const FRAMES_PER_CONNECTION = 1000;
-const BUDGET_MS = 20_000;
+/**
+ * A PING that gets no PONG this long after its batch is taken as swallowed by a half-frame the
+ * server still waits to complete. Only classifies (a slow PONG counts as a reconnect); asserts nothing.
+ */
+const STUCK_MS = 250;
 
 // No CONFIG, AUTH-changing or FLUSH commands: the fuzz must not lock itself out.
 const NAMES = [
@@ -103,7 +107,6 @@ afterAll(async () => {
 });
 
 test("random and truncated frames never take the server down", async () => {
-  const deadline = Date.now() + BUDGET_MS;
   let sent = 0;
   let reconnects = 0;
   let pongs = 0;
@@ -111,16 +114,16 @@ test("random and truncated frames never take the server down", async () => {
     Array.from({ length: CONNECTIONS }, async (_, id) => {
       const r = mulberry32(0xfe771e + id);
       let c: RawClient = await rawConnect(t.port);
-      for (let i = 0; i < FRAMES_PER_CONNECTION && Date.now() < deadline; ) {
+      for (let i = 0; i < FRAMES_PER_CONNECTION; ) {
         // A few frames, then a PING: wait for its PONG, the server closing, or a stuck half-frame.
         const batch = 1 + Math.floor(r() * 6);
         for (let k = 0; k < batch; k++, i++, sent++) c.send(frame(r));
         const mark = c.received().length;
         c.send("*1\r\n$4\r\nPING\r\n");
         const outcome = await Promise.race([
-          c.until((text) => text.indexOf("+PONG\r\n", mark) >= 0, 10_000).then(() => "pong" as const, () => "stuck" as const),
+          c.until((text) => text.indexOf("+PONG\r\n", mark) >= 0).then(() => "pong" as const),
           c.closed.then(() => "closed" as const),
-          new Promise<"stuck">((res) => setTimeout(() => res("stuck"), 30)),
+          new Promise<"stuck">((res) => setTimeout(() => res("stuck"), STUCK_MS)),
         ]);
         if (outcome === "pong") pongs++;
         else {
@@ -131,7 +134,7 @@ test("random and truncated frames never take the server down", async () => {
       }      c.close();
     }),
   );
-  expect(sent).toBeGreaterThan(4000);
+  expect(sent).toBeGreaterThanOrEqual(CONNECTIONS * FRAMES_PER_CONNECTION); // every frame went out: no time budget cut it short
   expect(reconnects).toBeGreaterThan(50); // plenty of frames were bad enough to close a connection
   expect(pongs).toBeGreaterThan(100); // and plenty were survived on the same connection
   expect(await t.cli(["PING"])).toBe("PONG");
@@ -140,4 +143,4 @@ test("random and truncated frames never take the server down", async () => {
   expect(Number(/total_commands_processed:(\d+)/.exec(stats)![1])).toBeGreaterThan(1000);
   expect(stats).toMatch(/protocol_errors:[1-9]/);
   expect(uncaught).toEqual([]);
-}, 60_000);
+}, 300_000);

@@ -51,17 +51,26 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
     monitor.stdout.on("data", (d) => (log += d));
     await new Promise<void>((r) => monitor.stdout.once("data", () => r()));
     await t.cli(["WASM.CALL", "kv_set", "m1", "a", "m2", "b"]);
-    await redis.cli(["PING"]); // something after, so the monitor has flushed the transaction
-    await new Promise((r) => setTimeout(r, 100));
+    // Something after, and wait until the monitor shows it: the transaction is then in the log.
+    const flushed = new Promise<void>((r) => monitor.stdout.on("data", () => /"ping"/i.test(log) && r()));
+    await redis.cli(["PING"]);
+    await flushed;
     monitor.kill();
     const lines = log.split("\n").filter((l) => /"(multi|set|exec)"/i.test(l)).map((l) => l.replace(/^.*?\] /, ""));
     expect(lines).toEqual(['"multi"', '"set" "m1" "a"', '"set" "m2" "b"', '"exec"']);
   });
 
+  /** TTL is whole seconds, rounded: after `elapsedMs` a key set to expire in `seconds` shows at least this. */
+  const ttlAfter = (seconds: number, elapsedMs: number) => seconds - Math.ceil(elapsedMs / 1000);
+
   test("key commands go to the real Redis", async () => {
+    const setAt = Date.now();
     expect(await t.cli(["SET", "via-server", "1", "EX", "100"])).toBe("OK");
     expect(await redis.cli(["GET", "via-server"])).toBe("1");
-    expect(await t.cli(["TTL", "via-server"])).toBe("100");
+    // 100 on an idle machine; a subprocess round trip on a busy one may take a second or more.
+    const ttl = Number(await t.cli(["TTL", "via-server"]));
+    expect(ttl).toBeLessThanOrEqual(100);
+    expect(ttl).toBeGreaterThanOrEqual(ttlAfter(100, Date.now() - setAt));
     expect(await t.cli(["INCR", "via-server"])).toBe("2");
     expect((await t.cli(["KEYS", "user:*"])).split("\n").sort()).toEqual(["user:1", "user:2"]);
     expect(await t.cli(["SET", "via-server", "2", "NX"])).toBe("");
@@ -70,8 +79,11 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
     expect(await t.cli(["DEL", "user:2", "nope"])).toBe("1");
     expect(await t.cli(["EXISTS", "user:1", "user:2"])).toBe("1");
     expect(await t.cli(["PERSIST", "via-server"])).toBe("0");
+    const expiredAt = Date.now();
     expect(await t.cli(["EXPIRE", "user:1", "50"])).toBe("1");
-    expect(await redis.cli(["TTL", "user:1"])).toBe("50");
+    const ttl50 = Number(await redis.cli(["TTL", "user:1"]));
+    expect(ttl50).toBeLessThanOrEqual(50);
+    expect(ttl50).toBeGreaterThanOrEqual(ttlAfter(50, Date.now() - expiredAt));
     const [cursor] = (await t.cli(["SCAN", "0", "COUNT", "1000"])).split("\n");
     expect(cursor).toBe("0");
     expect(Number(await t.cli(["DBSIZE"]))).toBe(Number(await redis.cli(["DBSIZE"])));
@@ -84,10 +96,9 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
 
   test("when Redis goes down: clear errors, no hang, the server goes on", async () => {
     await redis.stop();
-    const started = Date.now();
+    // How fast the errors come is redis-store.timing.test.ts's; here, that they come and say why.
     expect(await t.cli(["WASM.CALL", "kv_get", "user:1"])).toMatch(/^STORE the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable for ferrite_get .*check that it is running/);
     expect(await t.cli(["GET", "user:1"])).toMatch(/^STORE the store at redis:\/\/127\.0\.0\.1:\d+ is unavailable/);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(await t.cli(["PING"])).toBe("PONG");
     expect(await t.cli(["WASM.CALL", "kv_set_fail", "a", "b"])).toBe("FUNCERR boom"); // fails before any store access
   });
@@ -95,10 +106,11 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
   test("when it comes back, the server reconnects by itself", async () => {
     redis = await startRedis(redis.port);
     await redis.cli(["SET", "back", "again"]);
+    // The server reconnects on its own schedule: ask until it answers from the store again (each
+    // ask is a round trip, no sleep; the test's timeout bounds it).
     let reply = "";
-    for (let i = 0; i < 60 && reply !== "again"; i++) {
+    while (reply !== "again") {
       reply = await t.cli(["WASM.CALL", "kv_get", "back"]);
-      if (reply !== "again") await new Promise((r) => setTimeout(r, 100));
     }
     expect(reply).toBe("again");
     expect(await t.cli(["GET", "back"])).toBe("again");

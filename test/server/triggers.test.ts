@@ -31,7 +31,7 @@ beforeAll(async () => {
   await client.wasmLoadB("validateUser", validator, { capabilities: ["read", "log"] });
   await client.wasmLoadB("deny", DENY);
   await client.wasmLoadB("kv_set", KV_WASM, { capabilities: ["read", "write"] });
-}, 60_000);
+});
 afterAll(async () => {
   await client?.quit();
   await t?.close();

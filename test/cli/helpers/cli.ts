@@ -1,8 +1,8 @@
 // Runs the built CLI (dist/cli.js, the package's bin) as a subprocess, building it first when
-// its sources changed. Test files run in parallel workers, so the build takes a lock.
+// its sources changed (once, in vitest's global setup, before the parallel workers start).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +12,6 @@ import { promisify } from "node:util";
 export const ROOT = path.resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 export const CLI = path.join(ROOT, "dist/cli.js");
 const STAMP = path.join(ROOT, "dist/.cli-test-stamp");
-const LOCK = path.join(ROOT, "dist/.cli-test-lock");
 const run = promisify(execFile);
 
 /** Everything the bundle and the dist/ types are made from. */
@@ -32,34 +31,18 @@ function sourceHash(): string {
   return hash.digest("hex");
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Builds dist/ (npm run build) unless it is up to date; safe to call from every test file. */
+/**
+ * Builds dist/ (the bundle and the tsc output) unless it is up to date. vitest's global setup
+ * (test/global-setup.ts) runs it once before any test file, so the calls in test files find it
+ * fresh and return at once.
+ */
 export async function ensureCliBuilt(): Promise<void> {
   const want = sourceHash();
-  const fresh = () => existsSync(CLI) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === want;
-  if (fresh()) return;
-  mkdirSync(path.dirname(LOCK), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch {
-      // another worker is building: wait, unless its lock is stale (a crashed run)
-      const lock = statSync(LOCK, { throwIfNoEntry: false });
-      if (lock && Date.now() - lock.mtimeMs > 120_000) rmSync(LOCK, { recursive: true, force: true });
-      await sleep(200);
-      if (fresh()) return;
-    }
-  }
-  try {
-    if (fresh()) return;
-    await run(process.execPath, [path.join(ROOT, "cli/bundle.mjs")], { cwd: ROOT });
-    await run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
-    writeFileSync(STAMP, want);
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+  if (existsSync(CLI) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === want) return;
+  await run(process.execPath, [path.join(ROOT, "cli/bundle.mjs")], { cwd: ROOT });
+  await run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
+  mkdirSync(path.dirname(STAMP), { recursive: true });
+  writeFileSync(STAMP, want);
 }
 
 export interface CliResult {
@@ -96,14 +79,77 @@ export async function cli(args: string[], options: { cwd?: string; env?: Record<
   }
 }
 
-/** The CLI as a long-running process (build --watch), with its output as it arrives. */
-export function spawnCli(args: string[], cwd: string): { child: ChildProcess; output: () => string; errors: () => string } {
+/** A JSON line the CLI printed (build --watch, dev and serve print one per event with --json). */
+export type Event = { type?: string; [key: string]: unknown };
+
+export interface SpawnedCli {
+  child: ChildProcess;
+  output: () => string;
+  errors: () => string;
+  /** The JSON lines printed on stdout so far. */
+  events: () => Event[];
+  /**
+   * Resolves with the first event (counting those already printed) that matches, as soon as it is
+   * printed; rejects when the process exits first. No clock: the test's own timeout bounds the wait.
+   */
+  waitFor: (match: (e: Event, index: number) => boolean, what: string) => Promise<Event>;
+  /** Resolves when the process has exited (at once if it already has). */
+  exited: () => Promise<number | string | null>;
+}
+
+/** The CLI as a long-running process (build --watch, dev, serve), with its output as it arrives. */
+export function spawnCli(args: string[], cwd: string): SpawnedCli {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv() });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d) => (out += d));
+  const parsed: Event[] = [];
+  let partial = "";
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on("data", (d) => {
+    out += d;
+    const lines = (partial + d).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith("{")) continue;
+      try {
+        parsed.push(JSON.parse(line) as Event);
+      } catch {
+        // not an event line
+      }
+    }
+    wake();
+  });
   child.stderr!.on("data", (d) => (err += d));
-  return { child, output: () => out, errors: () => err };
+  // A test that times out never reaches its own cleanup: the child must not outlive the test worker.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  const exit = new Promise<number | string | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      process.off("exit", orphan);
+      resolve(code ?? signal);
+    }),
+  );
+  void exit.then(wake);
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+  const waitFor = (match: (e: Event, index: number) => boolean, what: string) =>
+    new Promise<Event>((resolve, reject) => {
+      const check = () => {
+        const found = parsed.find(match);
+        if (found) {
+          waiters.delete(check);
+          resolve(found);
+        } else if (hasExited()) {
+          waiters.delete(check);
+          reject(new Error(`ferrite-wasm ${args[0]} exited before ${what}\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  return { child, output: () => out, errors: () => err, events: () => parsed, waitFor, exited: () => exit };
 }
 
 /** A fresh temporary folder, removed by the returned cleanup. */

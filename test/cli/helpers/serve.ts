@@ -12,35 +12,22 @@ export interface ServeProcess {
   child: ChildProcess;
   output(): string;
   errors(): string;
-  /** SIGTERM, then the exit code (SIGKILL after 5 s). */
+  /** SIGTERM, then the exit code once the server has closed (and saved). */
   stop(): Promise<number | string | null>;
 }
 
 export async function startServe(args: string[], cwd: string): Promise<ServeProcess> {
   const proc = spawnCli(["serve", "--port", "0", "--json", ...args], cwd);
-  const exited = new Promise<number | string | null>((resolve) => proc.child.once("exit", (code, signal) => resolve(code ?? signal)));
-  const deadline = Date.now() + 20_000;
-  let ready: { url: string; port: number } | null = null;
-  while (!ready) {
-    const line = proc.output().split("\n").find((l) => l.includes('"ready"'));
-    if (line) ready = JSON.parse(line);
-    else if (proc.child.exitCode !== null || Date.now() > deadline) {
-      proc.child.kill("SIGKILL");
-      throw new Error(`ferrite-wasm serve did not start: ${proc.errors()}`);
-    } else await new Promise((r) => setTimeout(r, 25));
-  }
+  const ready = (await proc.waitFor((e) => e.ready === true, "the server was ready")) as unknown as { url: string; port: number };
   return {
-    ...ready!,
+    url: ready.url,
+    port: ready.port,
     child: proc.child,
     output: proc.output,
     errors: proc.errors,
     async stop() {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return exited;
-      proc.child.kill("SIGTERM");
-      const timer = setTimeout(() => proc.child.kill("SIGKILL"), 5000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGTERM");
+      return proc.exited();
     },
   };
 }

@@ -124,7 +124,7 @@ describe("module checks at load", () => {
     const err = await loadError(bytes);
     expect(err.code).toBe("ERR_UNSUPPORTED");
     expect(err.message).toMatch(/exception handling/);
-  }, 10_000);
+  });
 
   test("a start function that traps fails the load", async () => {
     const err = await loadError(mod(`(memory (export "memory") 1) ${alloc} ${entry} (func $s unreachable) (start $s)`));
