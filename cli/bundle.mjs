@@ -16,7 +16,9 @@ const EXTERNAL = ["assemblyscript", "binaryen", "json-as", "vitest", "hdr-histog
 await rm(path.join(root, "dist"), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { cli: "cli/index.ts", "build-worker": "cli/build/worker.ts" },
+  // The build thread (cli/build/worker.ts) and the runtime's prepare worker (runtime-sim/prepare/pool.ts finds it through the define below).
+  entryPoints: { cli: "cli/index.ts", "build-worker": "cli/build/worker.ts", "chunks/prepare-worker": "runtime-sim/prepare/worker.ts" },
+  define: { FERRITE_PREPARE_WORKER: JSON.stringify("chunks/prepare-worker.js") },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,

@@ -7,6 +7,10 @@ export const DEFAULTS = {
   timeoutMs: 1000,
   capabilities: ["read", "log"] as readonly Capability[],
   maxFunctions: 100,
+  /** Largest module a load takes (spec extension: [wasm] max_module_size). */
+  maxModuleSize: "16MB",
+  /** Most functions a module may define ([wasm] max_module_functions): instrumenting costs per function. */
+  maxModuleFunctions: 50_000,
 } as const;
 
 /** Names WASM.LOAD accepts: 1-128 letters, digits, _ . : or -. */

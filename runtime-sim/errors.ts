@@ -15,6 +15,8 @@ export interface ErrorData {
   ERR_MEMORY_INITIAL: { initial_bytes: number; limit_bytes: number };
   /** [wasm] memory_budget: the functions' limits would add up past it. */
   ERR_MEMORY_BUDGET: { limit_bytes: number; others_bytes: number; budget_bytes: number };
+  /** Over [wasm] max_module_size (size_bytes) or max_module_functions (functions). */
+  ERR_MODULE_LIMIT: { size_bytes?: number; limit_bytes?: number; functions?: number; limit_functions?: number; path?: string };
   ERR_EXISTS: None;
   ERR_UNKNOWN_FUNCTION: None;
   ERR_CAPABILITY_UNKNOWN: { capability: string };
@@ -86,6 +88,7 @@ export type LoadErrorCode =
   | "ERR_UNSUPPORTED"
   | "ERR_MEMORY_INITIAL"
   | "ERR_MEMORY_BUDGET"
+  | "ERR_MODULE_LIMIT"
   | "ERR_EXISTS"
   | "ERR_UNKNOWN_FUNCTION"
   | "ERR_CAPABILITY_UNKNOWN"
@@ -140,6 +143,7 @@ export const REPLY_WORDS = {
   ERR_UNSUPPORTED: "INVALIDMODULE",
   ERR_MEMORY_INITIAL: "MEMORY",
   ERR_MEMORY_BUDGET: "MEMORY",
+  ERR_MODULE_LIMIT: "ERR",
   ERR_EXISTS: "EXISTS",
   ERR_UNKNOWN_FUNCTION: "NOFUNC",
   ERR_CAPABILITY_UNKNOWN: "ERR",

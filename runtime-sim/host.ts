@@ -14,6 +14,8 @@ export { HttpBridge } from "./http/bridge.js";
 // messages match the server's, and which capability each host import needs.
 export { prepareModule } from "./module.js";
 export type { PreparedModule } from "./module.js";
+// Prepared modules on disk, where the CLI keeps them (node_modules/.cache/ferrite-wasm).
+export { DiskCache } from "./prepare/disk-cache.js";
 export { HOST_BY_NAME } from "./abi/host-table.js";
 export { WASM_PAGE } from "./limits/memory.js";
 // The flight recorder's record format (the server writes it; replayFailedCall reads it).

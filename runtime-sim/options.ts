@@ -66,6 +66,17 @@ export interface RuntimeOptions {
   maxFunctions?: number;
   /** What the functions' memory limits may add up to ([wasm] memory_budget); a load or update past it is refused. Default: no budget. */
   memoryBudget?: string | number;
+  /** Largest module a load takes: "16MB" or bytes (spec extension: [wasm] max_module_size). Default: 16MB. */
+  maxModuleSize?: string | number;
+  /** Most functions a module may define ([wasm] max_module_functions). Default: 50000. */
+  maxModuleFunctions?: number;
+  /**
+   * Keep prepared (checked and instrumented) modules on disk, so the next process loads a module it
+   * has seen without instrumenting it again: true for the usual place (node_modules/.cache/ferrite-wasm,
+   * see docs/abi.md), or a directory. Default: off. An entry decides whether metering runs: use only a
+   * directory no other user can write.
+   */
+  cache?: boolean | string;
   /** Folder that relative paths given to loadFile resolve in; a path escaping it is refused. */
   pluginsDir?: string;
   /** Receives every log line as it is written (besides the per-call result). */
@@ -95,6 +106,8 @@ export interface LoadOptions extends FunctionSettings {
   replace?: boolean;
   /** The module's source map (JSON text or object), so traps name the source line. */
   sourceMap?: string | object;
+  /** The file the bytes were read from, so a reload reads it again (loadFile sets it). */
+  path?: string;
 }
 
 export interface CallOptions {

@@ -1,14 +1,16 @@
 // The function registry: load, call, update, reload, unload, list, info, stats. Each function's
 // instance and call state belong to its FunctionCalls (call.ts); this file only keeps the table.
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { FunctionCalls, startFailure, type CallEnv, type CallLimits } from "./call.js";
 import { capabilityMask, CAPABILITIES, parseCapabilities } from "./capabilities.js";
 import { errors, FerriteError } from "./errors.js";
-import { checkInitialMemory, formatBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
+import { checkInitialMemory, formatBytes, humanBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
 import { parseTimeout, TimeoutSignal } from "./limits/deadline.js";
-import { prepareModule, type PreparedModule } from "./module.js";
+import { prepareModule, type PrepareOptions, type PreparedModule } from "./module.js";
+import { DiskCache } from "./prepare/disk-cache.js";
+import { MAX_SOURCE_MAP_BYTES, readRegularFile } from "./prepare/read-file.js";
 import { resolveEntry } from "./abi/validate.js";
 import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 import { FunctionCounters, initStats } from "./stats.js";
@@ -41,6 +43,16 @@ interface Settings {
   timeoutMs: number;
 }
 
+/** What a function was loaded from: kept for the host (the server saves and versions it). */
+export interface ModuleSource {
+  bytes: Uint8Array;
+  sourceMap: string | undefined;
+  /** The file, for WASM.LOAD and RELOAD; null for bytes. */
+  path: string | null;
+  /** The entry asked for at load, if any (a reload asks again). */
+  entry: string | undefined;
+}
+
 /** One entry of the registry. */
 class LoadedFunction {
   readonly counters = new FunctionCounters();
@@ -52,7 +64,7 @@ class LoadedFunction {
     readonly name: string,
     readonly prepared: PreparedModule,
     readonly entry: string,
-    readonly path: string | null,
+    readonly source: ModuleSource,
     settings: Settings,
     readonly sourceMap: SourceMapIndex | null,
     env: CallEnv,
@@ -93,6 +105,9 @@ export class Runtime {
   readonly #clock: () => number;
   /** The clock is Date.now, which the end of a call (already read) gives for free. */
   readonly #wallClock: boolean;
+  readonly #limits: { maxModuleSize: number; maxModuleFunctions: number };
+  readonly #cacheOption: RuntimeOptions["cache"];
+  #cache: DiskCache | null | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -107,6 +122,11 @@ export class Runtime {
       memoryBytes: parseMemoryLimit(options.defaults?.memoryLimit ?? DEFAULTS.memoryLimit),
       timeoutMs: parseTimeout(options.defaults?.timeoutMs ?? DEFAULTS.timeoutMs),
     };
+    this.#limits = {
+      maxModuleSize: parseMemoryLimit(options.maxModuleSize ?? DEFAULTS.maxModuleSize),
+      maxModuleFunctions: options.maxModuleFunctions ?? DEFAULTS.maxModuleFunctions,
+    };
+    this.#cacheOption = options.cache;
     this.#budget = new MemoryBudget(options.memoryBudget === undefined ? Infinity : parseMemoryLimit(options.memoryBudget));
     this.#env = {
       store: this.store,
@@ -120,15 +140,32 @@ export class Runtime {
 
   /** WASM.LOADB: loads a module from its bytes. */
   async load(name: string, wasm: Uint8Array, options: LoadOptions = {}): Promise<FunctionInfo> {
-    return this.#load(name, wasm, null, options);
+    return this.#load(name, wasm, options.path ?? null, options);
   }
 
   /** WASM.LOAD: loads a module from a file (inside pluginsDir when one is set). */
   async loadFile(name: string, file: string, options: LoadOptions = {}): Promise<FunctionInfo> {
     const resolved = await this.resolvePath(file);
-    const bytes = await readFile(resolved);
-    const sourceMap = options.sourceMap ?? (await readFile(`${resolved}.map`, "utf8").catch(() => undefined));
-    return this.#load(name, new Uint8Array(bytes), resolved, { ...options, sourceMap });
+    const { bytes, sourceMap } = await this.#read(resolved, `cannot load '${name}'`);
+    return this.#load(name, bytes, resolved, { ...options, sourceMap: options.sourceMap ?? sourceMap });
+  }
+
+  /** A module file and its source map (file.map), read without trusting what the path is. */
+  async #read(file: string, what: string): Promise<{ bytes: Uint8Array; sourceMap: string | undefined }> {
+    const max = this.#limits.maxModuleSize;
+    const bytes = await readRegularFile(file, what, {
+      maxBytes: max,
+      limitText: `the module size limit of ${humanBytes(max)} (max_module_size); build a smaller module or raise [wasm] max_module_size`,
+    });
+    const map = await readRegularFile(`${file}.map`, what, { maxBytes: MAX_SOURCE_MAP_BYTES, limitText: `${humanBytes(MAX_SOURCE_MAP_BYTES)}, the most a source map may be; remove it or build without one` }, undefined);
+    return { bytes, sourceMap: map === undefined ? undefined : Buffer.from(map.buffer, map.byteOffset, map.byteLength).toString("utf8") };
+  }
+
+  /** Prepared modules on disk, when the options ask for them: located once, on the first load. */
+  #prepareOptions(): PrepareOptions {
+    const option = this.#cacheOption;
+    this.#cache ??= !option ? null : option === true ? DiskCache.locate() : new DiskCache(path.resolve(option));
+    return { ...this.#limits, cache: this.#cache };
   }
 
   async #load(name: string, wasm: Uint8Array, file: string | null, options: LoadOptions): Promise<FunctionInfo> {
@@ -142,12 +179,14 @@ export class Runtime {
     }
     const settings = this.#settings(options, existing);
     const [prepared] = await Promise.all([
-      prepareModule(wasm).catch((e) => {
+      prepareModule(wasm, this.#prepareOptions()).catch((e) => {
         throw loadError(name, e);
       }),
       initStats(),
     ]);
-    const fn = this.#create(name, prepared, file, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap, wasm) : null, options.entry);
+    const sourceMap = options.sourceMap === undefined || typeof options.sourceMap === "string" ? options.sourceMap : JSON.stringify(options.sourceMap);
+    const source: ModuleSource = { bytes: wasm, sourceMap, path: file, entry: options.entry };
+    const fn = this.#create(name, prepared, source, settings, options.sourceMap ? new SourceMapIndex(options.sourceMap, wasm) : null);
     this.#fns.set(name, fn);
     if (existing && existing !== fn) existing.counters.destroy();
     return this.info(name);
@@ -169,11 +208,11 @@ export class Runtime {
     this.#budget.check(name, memoryBytes, others);
   }
 
-  #create(name: string, prepared: PreparedModule, file: string | null, s: Settings, sourceMap: SourceMapIndex | null, explicitEntry?: string): LoadedFunction {
-    const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name, explicitEntry));
+  #create(name: string, prepared: PreparedModule, source: ModuleSource, s: Settings, sourceMap: SourceMapIndex | null): LoadedFunction {
+    const entry = wrapLoadError(name, () => resolveEntry(prepared.info, name, source.entry));
     checkInitialMemory(name, prepared.info.memory.initialPages, s.memoryBytes);
     this.#checkBudget(name, s.memoryBytes);
-    const fn = new LoadedFunction(name, prepared, entry, file, s, sourceMap, this.#env);
+    const fn = new LoadedFunction(name, prepared, entry, source, s, sourceMap, this.#env);
     try {
       fn.calls.instantiate();
     } catch (e) {
@@ -231,24 +270,34 @@ export class Runtime {
     return this.info(name);
   }
 
-  /** WASM.RELOAD: reads the function's file again, keeping its settings. */
+  /** WASM.RELOAD: reads the function's file again (still confined to pluginsDir), keeping its settings. */
   async reload(name: string): Promise<FunctionInfo> {
     const fn = this.#get(name);
-    if (fn.path === null) {
+    const file = fn.source.path;
+    if (file === null) {
       throw new FerriteError("ERR_NO_FILE", `function '${name}' was loaded from bytes (WASM.LOADB) and has no file to reload; send the new module with WASM.LOADB ${name} <bytes> REPLACE`, name);
     }
-    const bytes = await readFile(fn.path).catch(() => {
-      throw new FerriteError("ERR_PATH", `cannot reload '${name}': its file ${fn.path} is gone; restore it or load the function again`, name);
-    });
-    const sourceMap = await readFile(`${fn.path}.map`, "utf8").catch(() => undefined);
-    return this.#load(name, new Uint8Array(bytes), fn.path, {
+    let resolved: string;
+    try {
+      resolved = await this.resolvePath(file);
+    } catch (e) {
+      const why = e instanceof FerriteError ? e.message : String(e);
+      throw new FerriteError("ERR_PATH", `cannot reload '${name}': ${why}; restore the file or load the function again`, name, { path: file });
+    }
+    const { bytes, sourceMap } = await this.#read(resolved, `cannot reload '${name}'`);
+    return this.#load(name, bytes, resolved, {
       capabilities: fn.settings.capabilities,
       memory: fn.settings.memoryBytes,
       timeoutMs: fn.settings.timeoutMs,
       replace: true,
       sourceMap,
-      entry: fn.entry,
+      entry: fn.source.entry,
     });
+  }
+
+  /** What a function was loaded from (its bytes, source map and file), for hosts that keep it. */
+  source(name: string): ModuleSource {
+    return this.#get(name).source;
   }
 
   /** WASM.UNLOAD. */
@@ -273,7 +322,7 @@ export class Runtime {
     const { prepared } = fn;
     return {
       name,
-      path: fn.path,
+      path: fn.source.path,
       entry: fn.entry,
       capabilities: [...fn.settings.capabilities],
       memory_limit: formatBytes(fn.settings.memoryBytes),

@@ -2,21 +2,13 @@
 // the data directory that keeps them across restarts. Management commands (LOAD, UPDATE, RELOAD,
 // UNLOAD, ROLLBACK) run one at a time, so two loads of one name cannot interleave and the manifest is written
 // in order. Calls do not wait for this queue: they go straight to the runtime.
-import { readFile } from "node:fs/promises";
 import { FerriteError, type FunctionInfo, type FunctionSettings, type LoadOptions, type Runtime } from "../runtime-sim/index.js";
 import { errors } from "../runtime-sim/host.js";
 import type { Logger } from "./context.js";
 import type { DataDir, PersistedFunction, RestoredFunction } from "./persist.js";
 import { Versions, type DeployKind, type VersionRecord } from "./versions.js";
 
-interface Source {
-  /** Absolute path for WASM.LOAD, null for WASM.LOADB. */
-  path: string | null;
-  sourceMap: boolean;
-}
-
 export class Functions {
-  readonly #sources = new Map<string, Source>();
   readonly versions = new Versions();
   /** Sees every deploy's outcome: its kind and null, or the error's code (metrics). */
   onDeploy: ((kind: DeployKind | "rollback", code: string | null) => void) | null = null;
@@ -53,26 +45,22 @@ export class Functions {
     );
   }
 
-  /** WASM.LOAD: the path is resolved inside plugins_dir (the runtime refuses anything outside). */
+  /** WASM.LOAD: the runtime reads the file, confined to plugins_dir. */
   loadFile(name: string, file: string, options: LoadOptions): Promise<FunctionInfo> {
-    return this.#deploy("load", this.#exclusive(async () => {
-      const resolved = await this.runtime.resolvePath(file);
-      const bytes = await readModule(resolved, `cannot load '${name}'`);
-      const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
-      return this.#load("load", name, bytes, resolved, { ...options, sourceMap });
-    }));
+    return this.#deploy("load", this.#exclusive(() => this.#loadAndKeep("load", name, () => this.runtime.loadFile(name, file, options))));
   }
 
   /** WASM.LOADB. */
   loadBytes(name: string, bytes: Uint8Array, options: LoadOptions): Promise<FunctionInfo> {
-    return this.#deploy("loadb", this.#exclusive(() => this.#load("loadb", name, bytes, null, { ...options, sourceMap: undefined })));
+    return this.#deploy("loadb", this.#exclusive(() => this.#loadAndKeep("loadb", name, () => this.runtime.load(name, bytes, { ...options, path: undefined, sourceMap: undefined }))));
   }
 
-  async #load(kind: DeployKind, name: string, bytes: Uint8Array, path: string | null, options: LoadOptions & { sourceMap?: string }): Promise<FunctionInfo> {
+  /** Runs a load, then records it as a version and saves it. */
+  async #loadAndKeep(kind: DeployKind, name: string, load: () => Promise<FunctionInfo>): Promise<FunctionInfo> {
     // A load without REPLACE of a name that is not loaded starts a new history.
     if (!this.runtime.has(name)) this.versions.forget(name);
-    const info = await this.runtime.load(name, bytes, options);
-    this.#sources.set(name, { path, sourceMap: options.sourceMap !== undefined });
+    const info = await load();
+    const { bytes, sourceMap, path } = this.runtime.source(name);
     this.versions.record(
       name,
       {
@@ -84,11 +72,11 @@ export class Functions {
         timeout_ms: info.timeout_ms,
         source: kind,
         path,
-        source_map: options.sourceMap !== undefined,
+        source_map: sourceMap !== undefined,
       },
-      { bytes, sourceMap: options.sourceMap },
+      { bytes, sourceMap },
     );
-    await this.#persist(async (d) => d.saveModule(info.sha256, bytes, options.sourceMap));
+    await this.#persist(async (d) => d.saveModule(info.sha256, bytes, sourceMap));
     return this.info(name);
   }
 
@@ -103,8 +91,8 @@ export class Functions {
         timeoutMs: version.timeout_ms,
         replace: true,
         sourceMap: module.sourceMap,
+        path: version.path ?? undefined,
       });
-      this.#sources.set(name, { path: version.path, sourceMap: module.sourceMap !== undefined });
       this.versions.activate(name, version.version);
       await this.#persist();
       return version;
@@ -121,48 +109,26 @@ export class Functions {
     });
   }
 
-  /** WASM.RELOAD: reads the file again (still confined to plugins_dir), keeping the settings. */
+  /** WASM.RELOAD: the runtime reads the file again (still confined to plugins_dir), keeping the settings. */
   reload(name: string): Promise<FunctionInfo> {
-    return this.#deploy("reload", this.#exclusive(async () => {
-      const source = this.#sources.get(name);
-      if (!source || source.path === null) return this.runtime.reload(name); // its errors say why
-      const current = this.runtime.info(name);
-      let resolved: string;
-      try {
-        resolved = await this.runtime.resolvePath(source.path);
-      } catch (e) {
-        const why = e instanceof FerriteError ? e.message : String(e);
-        throw new FerriteError("ERR_PATH", `cannot reload '${name}': ${why}; restore the file or load the function again`, name);
-      }
-      const bytes = await readModule(resolved, `cannot reload '${name}'`);
-      const sourceMap = await readFile(`${resolved}.map`, "utf8").catch(() => undefined);
-      return this.#load("reload", name, bytes, resolved, {
-        capabilities: current.capabilities,
-        memory: current.memory_limit_bytes,
-        timeoutMs: current.timeout_ms,
-        replace: true,
-        sourceMap,
-      });
-    }));
+    return this.#deploy("reload", this.#exclusive(() => this.#loadAndKeep("reload", name, () => this.runtime.reload(name))));
   }
 
   /** WASM.UNLOAD. */
   unload(name: string): Promise<void> {
     return this.#exclusive(async () => {
       this.runtime.unload(name);
-      this.#sources.delete(name);
       this.versions.forget(name);
       await this.#persist();
     });
   }
 
-  /** WASM.INFO, with the source path the server knows and the active version. */
+  /** WASM.INFO, with the active version. */
   info(name: string): FunctionInfo & { version?: number; versions?: number } {
     const info = this.runtime.info(name);
-    const source = this.#sources.get(name);
     const active = this.versions.active(name);
     const count = active ? this.versions.list(name).length : undefined;
-    return { ...info, ...(source ? { path: source.path } : {}), ...(active ? { version: active.version, versions: count } : {}) };
+    return { ...info, ...(active ? { version: active.version, versions: count } : {}) };
   }
 
   /** Loads what the data directory holds; problems are logged, not fatal. */
@@ -179,8 +145,8 @@ export class Functions {
           timeoutMs: f.timeout_ms,
           replace: true,
           sourceMap: f.sourceMap,
+          path: f.path ?? undefined,
         });
-        this.#sources.set(f.name, { path: f.path, sourceMap: f.sourceMap !== undefined });
         this.#restoreVersions(f);
         n++;
       } catch (e) {
@@ -217,27 +183,18 @@ export class Functions {
   #manifest(): PersistedFunction[] {
     return this.runtime.list().map((name) => {
       const info = this.runtime.info(name);
-      const source = this.#sources.get(name);
+      const source = this.runtime.source(name);
       const history = this.versions.snapshot(name);
       return {
         name,
-        path: source?.path ?? null,
+        path: source.path,
         sha256: info.sha256,
         capabilities: info.capabilities,
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
-        source_map: source?.sourceMap ?? false,
+        source_map: source.sourceMap !== undefined,
         ...(history ? { version: history.active, versions: history.versions } : {}),
       };
     });
   }
 }
-
-async function readModule(file: string, what: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new FerriteError("ERR_PATH", `${what}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the file`);
-  }
-}
-

@@ -3,6 +3,8 @@
 //   modules/<sha256>.wasm     the exact bytes that were loaded (content-addressed, shared by names)
 //   modules/<sha256>.map      its source map, when it had one
 //   triggers.json             trigger definitions (TRIGGER.CREATE), in creation order
+//   prepared/                 checked and instrumented modules, so a restart skips instrumenting
+//                             (the only prepared code the server trusts: it wrote it itself)
 // Every file is written to a temporary name, fsynced, then renamed over the old one, so a crash
 // leaves either the old or the new version, never half of one.
 import { createHash } from "node:crypto";
@@ -54,6 +56,11 @@ export class DataDir {
       throw new Error(`cannot use data_dir ${resolved}: ${(e as Error).message}; create it and make it writable, or unset [server] data_dir`);
     }
     return new DataDir(resolved);
+  }
+
+  /** Where the runtime keeps prepared modules (runtime option `cache`). */
+  static preparedDir(dir: string): string {
+    return path.join(path.resolve(dir), "prepared");
   }
 
   /** The saved functions, in load order. A missing manifest is an empty directory. */

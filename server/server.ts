@@ -82,6 +82,10 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       pluginsDir: config.wasm.plugins_dir,
       maxFunctions: config.wasm.max_functions,
       memoryBudget: config.wasm.memory_budget ?? MEMORY_BUDGET_DEFAULT,
+      maxModuleSize: config.wasm.max_module_size,
+      maxModuleFunctions: config.wasm.max_module_functions,
+      // Prepared code decides whether metering runs: only the server's own data_dir is trusted.
+      cache: config.server.data_dir ? DataDir.preparedDir(config.server.data_dir) : false,
       allowedCapabilities: config.wasm.capabilities.allowed,
       httpAllowedHosts: config.wasm.http_allowed_hosts,
       defaults: {

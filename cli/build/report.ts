@@ -3,7 +3,7 @@
 // runtime's own (prepareModule, then a real load), so every message matches the server's.
 import { gzipSync } from "node:zlib";
 import { CAPABILITIES, createRuntime, parseCapabilities, type Capability } from "../../runtime-sim/index.js";
-import { HOST_BY_NAME, prepareModule, WASM_PAGE } from "../../runtime-sim/host.js";
+import { DiskCache, HOST_BY_NAME, prepareModule, WASM_PAGE } from "../../runtime-sim/host.js";
 
 export interface Problem {
   level: "error" | "warning";
@@ -76,7 +76,7 @@ export async function analyzeModule(bytes: Uint8Array, options: ReportOptions): 
   };
 
   try {
-    const prepared = await prepareModule(bytes);
+    const prepared = await prepareModule(bytes, { cache: DiskCache.locate() }); // so the next call skips instrumenting
     const { info } = prepared;
     report.entries = info.entries;
     report.memory = { initialBytes: info.memory.initialPages * WASM_PAGE, maxBytes: info.memory.maxPages === null ? null : info.memory.maxPages * WASM_PAGE };

@@ -68,7 +68,7 @@ Examples:
         const { createRuntime, MemoryStore } = await import("../../runtime-sim/index.js");
         const store = new MemoryStore();
         if (opts.store) await (await import("../project/seed.js")).loadSeed(opts.store, store);
-        const rt = createRuntime({ store });
+        const rt = createRuntime({ store, cache: true }); // prepared modules from node_modules/.cache/ferrite-wasm
         const info = await rt.load(target.name, target.wasm, {
           capabilities: target.capabilities,
           memory: target.memory,

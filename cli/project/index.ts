@@ -32,7 +32,7 @@ export async function loadProject(dir: string | URL = process.cwd(), options: Pr
   const manifest = loadManifest(from);
   const { functions, ...runtimeOptions } = options;
   const store = (runtimeOptions.store as MemoryStore | undefined) ?? new MemoryStore({ clock: runtimeOptions.clock });
-  const rt = createRuntime({ ...runtimeOptions, store });
+  const rt = createRuntime({ cache: true, ...runtimeOptions, store }); // prepared modules cached on disk (docs/abi.md)
   for (const fn of selectFunctions(manifest, functions ?? [])) {
     const wasm = await readFile(fn.wasmPath).catch(() => {
       throw new Error(`${path.relative(manifest.root, fn.wasmPath)} is missing: run \`ferrite-wasm build\` first (\`ferrite-wasm test\` builds it for you)`);
