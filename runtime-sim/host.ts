@@ -22,3 +22,5 @@ export { WASM_PAGE } from "./limits/memory.js";
 export { failedCallToJSON, failedCallFromJSON, FAILED_CALL_FORMAT } from "./replay.js";
 export type { FailedCallMeta } from "./replay.js";
 export type { WaitBudget } from "./limits/deadline.js";
+// The toolkit's version (the server reports it; the disk cache keys entries by it).
+export { toolkitVersion } from "./prepare/location.js";

@@ -59,7 +59,8 @@ export class DiskCache {
     return { toolkit: toolkitVersion(), instrumentation: this.#version };
   }
 
-  #file(module: string): string {
+  /** Where the entry of a module (by sha256) is. */
+  fileFor(module: string): string {
     const v = this.#versions;
     return path.join(this.dir, `${module}.${sha256(`${v.toolkit}\n${v.instrumentation}`).slice(0, 16)}.prepared`);
   }
@@ -68,7 +69,7 @@ export class DiskCache {
   async get(module: string): Promise<CacheEntry | null> {
     let handle;
     try {
-      handle = await open(this.#file(module), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      handle = await open(this.fileFor(module), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
     } catch {
       return null;
     }
@@ -107,7 +108,7 @@ export class DiskCache {
     const json = Buffer.from(JSON.stringify(header), "utf8");
     const length = Buffer.alloc(4);
     length.writeUInt32LE(json.byteLength);
-    const file = this.#file(module);
+    const file = this.fileFor(module);
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });

@@ -27,55 +27,69 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-let worker: Worker | null = null;
-let nextId = 0;
-const pending = new Map<number, Pending>();
-let idle: NodeJS.Timeout | null = null;
+interface Pool {
+  worker: Worker | null;
+  nextId: number;
+  pending: Map<number, Pending>;
+  idle: NodeJS.Timeout | null;
+}
+
+// One pool per thread for each worker file, even when this module is evaluated more than once (a
+// test runner's fresh module graph, two copies of the runtime in one program): binaryen loads once.
+const POOLS = Symbol.for("ferrite-wasm.prepare-pools");
+const pools = ((globalThis as { [POOLS]?: Map<string, Pool> })[POOLS] ??= new Map());
+
+function pool(): Pool {
+  const key = codeLocation().worker.href;
+  let p = pools.get(key);
+  if (!p) pools.set(key, (p = { worker: null, nextId: 0, pending: new Map(), idle: null }));
+  return p;
+}
 
 /** Checks, instruments and compiles `bytes` on the prepare worker. */
 export function instrumentOffThread(bytes: Uint8Array): Promise<Instrumented> {
-  const w = (worker ??= start());
-  if (idle) clearTimeout(idle);
-  idle = null;
-  const id = ++nextId;
+  const p = pool();
+  const w = (p.worker ??= start(p));
+  if (p.idle) clearTimeout(p.idle);
+  p.idle = null;
+  const id = ++p.nextId;
   const copy = bytes.slice(); // a view may share a large buffer (a socket read); send only the module
   return new Promise<Instrumented>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    if (pending.size === 1) w.ref(); // a pending load keeps the process alive
+    p.pending.set(id, { resolve, reject });
+    if (p.pending.size === 1) w.ref(); // a pending load keeps the process alive
     w.postMessage({ id, bytes: copy } satisfies PrepareRequest, [copy.buffer]);
   });
 }
 
-function start(): Worker {
+function start(p: Pool): Worker {
   const w = spawn();
   w.unref();
   w.on("message", (reply: PrepareReply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    settled(w);
-    if (reply.ok) p.resolve(reply);
-    else if (reply.code) p.reject(new FerriteError(reply.code, reply.message, null, reply.data));
-    else p.reject(new FerriteError("ERR_INVALID_MODULE", `the runtime failed while preparing this module (${reply.message}); please report it with the module attached`));
+    const waiting = p.pending.get(reply.id);
+    if (!waiting) return;
+    p.pending.delete(reply.id);
+    if (p.pending.size === 0) idleFrom(p, w);
+    if (reply.ok) waiting.resolve(reply);
+    else if (reply.code) waiting.reject(new FerriteError(reply.code, reply.message, null, reply.data));
+    else waiting.reject(new FerriteError("ERR_INVALID_MODULE", `the runtime failed while preparing this module (${reply.message}); please report it with the module attached`));
   });
   const fail = (why: string) => {
-    if (worker === w) worker = null;
-    for (const p of pending.values()) {
-      p.reject(new FerriteError("ERR_INVALID_MODULE", `the runtime's module worker stopped while preparing this module (${why}); try again, and report it with the module attached if it repeats`));
+    if (p.worker === w) p.worker = null;
+    for (const waiting of p.pending.values()) {
+      waiting.reject(new FerriteError("ERR_INVALID_MODULE", `the runtime's module worker stopped while preparing this module (${why}); try again, and report it with the module attached if it repeats`));
     }
-    pending.clear();
+    p.pending.clear();
   };
   w.on("error", (e) => fail(e.message));
   w.on("exit", (code) => fail(`exit code ${code}`));
   return w;
 }
 
-function settled(w: Worker): void {
-  if (pending.size > 0) return;
+function idleFrom(p: Pool, w: Worker): void {
   w.unref();
-  idle = setTimeout(() => {
-    if (worker === w && pending.size === 0) {
-      worker = null;
+  p.idle = setTimeout(() => {
+    if (p.worker === w && p.pending.size === 0) {
+      p.worker = null;
       void w.terminate();
     }
   }, IDLE_MS).unref();
@@ -85,8 +99,7 @@ function settled(w: Worker): void {
 function spawn(): Worker {
   const loc = codeLocation();
   if (loc.kind !== "source") return new Worker(loc.worker);
-  const tsx = tsxEsmApi();
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`, { eval: true });
+  return new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`, { eval: true });
 }
 
 /** tsx's ESM register API (its package's "./esm/api" import export). */

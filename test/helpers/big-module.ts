@@ -1,4 +1,4 @@
-// A large, valid ABI v1 module built byte by byte, for load-stall tests and the load bench: many
+// Modules made for the load pipeline's tests and bench. bigModule: a large, valid ABI v1 module built byte by byte, for load-stall tests and the load bench: many
 // functions, each a counted loop, a store and filler arithmetic. Its entry `big` returns 0 (nil).
 // The `salt` goes into a custom section, so copies differ in hash (no cache hit between them).
 
@@ -49,4 +49,10 @@ export function bigModule({ functions, filler = 10, salt = "" }: BigModuleOption
   const codeSection = [10, ...leb(code.length), ...code];
   const custom = section(0, [...name("ferrite-test-salt"), ...Buffer.from(salt, "utf8")]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...funcs, ...memory, ...exports, ...codeSection, ...custom]);
+}
+
+/** The same module with a custom section appended, so its hash (and cache entry) is its own. */
+export function salted(bytes: Uint8Array, salt: string): Uint8Array {
+  const body = Buffer.from([...name("salt"), ...Buffer.from(salt, "utf8")]);
+  return new Uint8Array(Buffer.concat([bytes, Buffer.from([0, ...leb(body.length)]), body]));
 }
