@@ -56,10 +56,10 @@ export const wasmSchema = z.strictObject({
   enabled: z.boolean().default(true),
   plugins_dir: z.string().min(1).default("/var/lib/ferrite/plugins"),
   max_functions: z.number().int().min(1).max(100_000).default(DEFAULTS.maxFunctions),
-  /** Largest module WASM.LOAD/LOADB take; bigger ones are refused before any work. */
-  max_module_size: size("max_module_size").default(DEFAULTS.maxModuleSize),
-  /** Most functions a module may define (instrumenting costs time per function). */
-  max_module_functions: z.number().int().min(1).max(10_000_000).default(DEFAULTS.maxModuleFunctions),
+  /** Largest module WASM.LOAD/LOADB take; bigger ones are refused before any work. Unset: the runtime's 16MB. */
+  max_module_size: size("max_module_size").optional(),
+  /** Most functions a module may define (instrumenting costs time per function). Unset: 50000. */
+  max_module_functions: z.number().int().min(1).max(10_000_000).optional(),
   default_memory_limit: size("memory limit").default(DEFAULTS.memoryLimit),
   default_timeout_ms: z
     .number()

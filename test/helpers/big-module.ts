@@ -27,28 +27,26 @@ export interface BigModuleOptions {
 export function bigModule({ functions, filler = 10, salt = "" }: BigModuleOptions): Uint8Array {
   const I32 = 0x7f;
   const types = section(1, vec([[0x60, 1, I32, 1, I32], [0x60, 2, I32, I32, 1, I32]]));
-  const funcs = section(3, vec([[0], [1], ...Array.from({ length: functions }, () => [0])]));
+  const funcs = section(3, [...leb(functions + 2), 0, 1, ...new Array<number>(functions).fill(0)]);
   const memory = section(5, vec([[0x00, 1]]));
   const exports = section(7, vec([[...name("memory"), 2, 0], [...name("ferrite_alloc"), 0, 0], [...name("big"), 0, 1]]));
-  const body = (code: number[]) => {
-    const b = [0, ...code, 0x0b]; // no locals
-    return [...leb(b.length), ...b];
+  const body = (...parts: Uint8Array[]): Buffer => {
+    const b = Buffer.concat([Buffer.from([0]), ...parts, Buffer.from([0x0b])]); // no locals
+    return Buffer.concat([Buffer.from(leb(b.length)), b]);
   };
-  const alloc = body([0x41, 0x80, 0x08]); // i32.const 1024
-  const entry = body([0x41, 0x05, 0x10, 0x02, 0x1a, 0x41, 0x00]); // call the first filler function, return 0
-  const fill: number[] = [];
-  for (let i = 0; i < filler; i++) fill.push(0x20, 0, 0x41, 7, 0x6c, 0x21, 0); // x = x * 7
-  const worker = body([
-    0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b, // loop: x -= 1 while x != 0
-    0x41, 0x10, 0x20, 0, 0x36, 2, 0, // i32.store (16, x)
-    ...fill,
-    0x20, 0, // return x
-  ]);
-  const code = [...leb(functions + 2), ...alloc, ...entry];
-  for (let i = 0; i < functions; i++) code.push(...worker);
-  const codeSection = [10, ...leb(code.length), ...code];
+  const alloc = body(Buffer.from([0x41, 0x80, 0x08])); // i32.const 1024
+  const entry = body(Buffer.from([0x41, 0x05, 0x10, 0x02, 0x1a, 0x41, 0x00])); // call the first filler function, return 0
+  const worker = body(
+    Buffer.from([0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b]), // loop: x -= 1 while x != 0
+    Buffer.from([0x41, 0x10, 0x20, 0, 0x36, 2, 0]), // i32.store (16, x)
+    Buffer.alloc(filler * 7).fill(Buffer.from([0x20, 0, 0x41, 7, 0x6c, 0x21, 0])), // x = x * 7, `filler` times
+    Buffer.from([0x20, 0]), // return x
+  );
+  const code = Buffer.concat([Buffer.from(leb(functions + 2)), alloc, entry, ...new Array<Buffer>(functions).fill(worker)]);
   const custom = section(0, [...name("ferrite-test-salt"), ...Buffer.from(salt, "utf8")]);
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...funcs, ...memory, ...exports, ...codeSection, ...custom]);
+  return new Uint8Array(
+    Buffer.concat([Buffer.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...funcs, ...memory, ...exports]), Buffer.from([10, ...leb(code.length)]), code, Buffer.from(custom)]),
+  );
 }
 
 /** The same module with a custom section appended, so its hash (and cache entry) is its own. */
