@@ -2,7 +2,7 @@
 // CONFIG SET says they are immutable; requirepass and proto-max-bulk-len change live.
 import os from "node:os";
 import { parseMemoryLimit } from "../../runtime-sim/index.js";
-import { globMatch, humanBytes } from "../../runtime-sim/host.js";
+import { DEFAULTS, globMatch, humanBytes } from "../../runtime-sim/host.js";
 import { redactUrl } from "../store/redis-store.js";
 import type { ServerContext } from "../context.js";
 import { OBSERVABILITY_PARAMS } from "../observability/index.js";
@@ -107,6 +107,8 @@ const PARAMS: Record<string, Param> = {
   "wasm-enabled": { get: (s) => (s.config.wasm.enabled ? "yes" : "no") },
   "wasm-plugins-dir": { get: (s) => s.config.wasm.plugins_dir },
   "wasm-max-functions": { get: (s) => String(s.config.wasm.max_functions) },
+  "wasm-max-module-size": { get: (s) => String(s.config.wasm.max_module_size ?? DEFAULTS.maxModuleSize) },
+  "wasm-max-module-functions": { get: (s) => String(s.config.wasm.max_module_functions ?? DEFAULTS.maxModuleFunctions) },
   "wasm-default-memory-limit": { get: (s) => String(s.config.wasm.default_memory_limit) },
   "wasm-default-timeout-ms": { get: (s) => String(s.config.wasm.default_timeout_ms) },
   "wasm-sandbox": fixed("yes"),

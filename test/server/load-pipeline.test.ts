@@ -78,6 +78,7 @@ describe("[wasm] max_module_size and max_module_functions", () => {
         "ERR cannot load 'many': the module defines 1202 functions, above the limit of 1000 (max_module_functions); split it into smaller modules or raise [wasm] max_module_functions",
       );
       expect(await r.ping()).toBe("PONG");
+      expect(await r.call("CONFIG", "GET", "wasm-max-module-*")).toEqual(["wasm-max-module-size", "64KB", "wasm-max-module-functions", "1000"]);
       expect(await r.call("WASM.LOADB", "echo", Buffer.from(ECHO_WASM))).toBe("OK");
       expect(await r.call("WASM.LIST")).toEqual(["echo"]);
     } finally {

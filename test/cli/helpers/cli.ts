@@ -57,6 +57,9 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(VITEST|TEST$|NODE_OPTIONS$|NODE_ENV$|FORCE_COLOR$|NO_COLOR$|FERRITE_DEBUG$|TINYPOOL)/.test(k)) env[k] = v;
   }
+  // One prepared-module cache for every CLI process of the suite (temporary projects included), so
+  // a module instrumented once is not instrumented again by the next process (it is keyed by content).
+  env.FERRITE_WASM_CACHE_DIR ??= path.join(ROOT, "node_modules", ".cache", "ferrite-wasm");
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

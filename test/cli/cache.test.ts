@@ -1,0 +1,75 @@
+// `ferrite-wasm call` keeps the prepared module in node_modules/.cache/ferrite-wasm: the next
+// process loads it without importing binaryen at all (an import hook records every module that
+// resolves to binaryen, in the main thread and in workers). A corrupt entry is ignored and rebuilt.
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { salted } from "../helpers/big-module.js";
+import { echoWat } from "../helpers/runtime.js";
+import { CLI, cliEnv, ensureCliBuilt, tempDir } from "./helpers/cli.js";
+
+const run = promisify(execFile);
+let work: Awaited<ReturnType<typeof tempDir>>;
+let hook: string;
+
+beforeAll(async () => {
+  await ensureCliBuilt();
+  work = await tempDir("ferrite-cli-cache-");
+  writeFileSync(path.join(work.dir, "package.json"), JSON.stringify({ name: "cache-test", private: true }));
+  writeFileSync(path.join(work.dir, "echo.wasm"), salted(echoWat, `cli-cache-${process.pid}-${Date.now()}`));
+  hook = path.join(work.dir, "log-binaryen.mjs");
+  writeFileSync(
+    hook,
+    `import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(\`
+import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (r.url.includes("/binaryen/")) appendFileSync(\${JSON.stringify(process.env.IMPORT_LOG)}, r.url + "\\\\n");
+  return r;
+}\`));
+`,
+  );
+});
+afterAll(() => work?.cleanup());
+
+let runs = 0;
+/** One `ferrite-wasm call echo.wasm <arg>` in a new process; whether it imported binaryen. */
+async function call(arg: string): Promise<{ stdout: string; binaryen: boolean }> {
+  const log = path.join(work.dir, `imports-${++runs}.log`);
+  // The default place (no FERRITE_WASM_CACHE_DIR): the project's node_modules/.cache/ferrite-wasm.
+  const env = cliEnv({ FERRITE_WASM_CACHE_DIR: undefined, CACHE_DIR: undefined, IMPORT_LOG: log });
+  const { stdout } = await run(process.execPath, ["--import", hook, CLI, "call", "echo.wasm", arg], { cwd: work.dir, env });
+  return { stdout, binaryen: existsSync(log) && readFileSync(log, "utf8").includes("binaryen") };
+}
+
+const entries = () => {
+  const dir = path.join(work.dir, "node_modules", ".cache", "ferrite-wasm");
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".prepared")).map((f) => path.join(dir, f)) : [];
+};
+
+test("the second call of a module loads it from the disk cache without importing binaryen", async () => {
+  const first = await call("one");
+  expect(first.stdout).toBe("one\n");
+  expect(first.binaryen).toBe(true); // prepared on the worker: the hook sees binaryen
+  expect(entries()).toHaveLength(1);
+
+  const second = await call("two");
+  expect(second.stdout).toBe("two\n");
+  expect(second.binaryen).toBe(false);
+});
+
+test("a corrupt entry is ignored: the call still answers, and the entry is rebuilt", async () => {
+  const [entry] = entries();
+  writeFileSync(entry, "corrupt");
+  const third = await call("three");
+  expect(third.stdout).toBe("three\n");
+  expect(third.binaryen).toBe(true);
+  expect(readFileSync(entry).subarray(0, 28).toString()).toBe("ferrite-wasm prepared module");
+
+  const fourth = await call("four");
+  expect(fourth.stdout).toBe("four\n");
+  expect(fourth.binaryen).toBe(false);
+});
