@@ -98,8 +98,20 @@ function idleFrom(p: Pool, w: Worker): void {
 /** The worker from the bundle or the compiled package; from the TypeScript sources (tests, bench) through tsx. */
 function spawn(): Worker {
   const loc = codeLocation();
-  if (loc.kind !== "source") return new Worker(loc.worker);
-  return new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`, { eval: true });
+  const options = { execArgv: workerExecArgv() };
+  if (loc.kind !== "source") return new Worker(loc.worker, options);
+  return new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`, { ...options, eval: true });
+}
+
+/** The process's flags (loaders, --import hooks) without --input-type, which only suits `node -e`. */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i];
+    if (a === "--input-type") i++;
+    else if (!a.startsWith("--input-type=")) out.push(a);
+  }
+  return out;
 }
 
 /** tsx's ESM register API (its package's "./esm/api" import export). */
