@@ -36,6 +36,11 @@ export interface PrepareOptions {
   maxModuleSize?: number;
   /** Most functions a module may define (default: DEFAULTS.maxModuleFunctions). */
   maxModuleFunctions?: number;
+  /**
+   * Instrument on this thread instead of the worker: for a command that serves no one meanwhile
+   * and has binaryen loaded already (the CLI's build, which just ran the compiler), not for hosts.
+   */
+  inline?: boolean;
 }
 
 const CACHE_LIMIT = 256;
@@ -58,7 +63,7 @@ export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): 
     cache.set(hash, entry);
     return entry;
   }
-  entry = prepare(bytes, hash, options.cache ?? null);
+  entry = prepare(bytes, hash, options.cache ?? null, options.inline === true);
   cache.set(hash, entry);
   entry.catch(() => cache.delete(hash));
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
@@ -88,7 +93,7 @@ function checkLimits(bytes: Uint8Array, options: PrepareOptions): void {
   }
 }
 
-async function prepare(bytes: Uint8Array, hash: string, disk: DiskCache | null): Promise<PreparedModule> {
+async function prepare(bytes: Uint8Array, hash: string, disk: DiskCache | null, inline: boolean): Promise<PreparedModule> {
   const start = performance.now();
   const base = { sha256: hash, size: bytes.byteLength };
   const hit = disk ? await disk.get(hash) : null;
@@ -100,7 +105,7 @@ async function prepare(bytes: Uint8Array, hash: string, disk: DiskCache | null):
       // an entry V8 refuses is as good as corrupt: prepare the module again (and overwrite it)
     }
   }
-  const r = await instrumentOffThread(bytes);
+  const r = inline ? await (await import("./prepare/instrument-module.js")).checkAndInstrument(bytes) : await instrumentOffThread(bytes);
   await disk?.put(hash, r);
   return { ...base, info: r.info, report: r.report, compiled: r.compiled, original: r.original, prepareMs: performance.now() - start, origin: "prepared" };
 }

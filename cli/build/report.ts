@@ -76,7 +76,8 @@ export async function analyzeModule(bytes: Uint8Array, options: ReportOptions): 
   };
 
   try {
-    const prepared = await prepareModule(bytes, { cache: DiskCache.locate() }); // so the next call skips instrumenting
+    // Cached on disk so the next call skips instrumenting; inline: a build has binaryen loaded already.
+    const prepared = await prepareModule(bytes, { cache: DiskCache.locate(), inline: true });
     const { info } = prepared;
     report.entries = info.entries;
     report.memory = { initialBytes: info.memory.initialPages * WASM_PAGE, maxBytes: info.memory.maxPages === null ? null : info.memory.maxPages * WASM_PAGE };

@@ -1,8 +1,8 @@
 // Where the running runtime's code is: the TypeScript sources (tests, bench), the compiled package
 // (dist/runtime-sim), or the CLI bundle (dist/cli.js with dist/chunks). The prepare worker is
-// started from there, and the disk cache keys its entries by that code's content.
+// started from there, and the disk cache keys its entries by the runtime code's hash.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,27 +25,41 @@ export function codeLocation(): CodeLocation {
 
 let codeHash: string | null = null;
 
-/** A hash of the runtime's code (a few ms, once per process): a changed runtime trusts no older entry. */
+/** cli/bundle.mjs defines this (and writes dist/runtime-code.json for the package): sourceHash() at build time. */
+declare const FERRITE_RUNTIME_CODE: string | undefined;
+
+/**
+ * A hash of the runtime's TypeScript sources: a changed runtime trusts no older entry, and the CLI
+ * bundle, the package and the sources agree when built from the same code (so `ferrite-wasm test`
+ * reuses what `ferrite-wasm build` prepared).
+ */
 export function runtimeCodeHash(): string {
   if (codeHash !== null) return codeHash;
+  if (typeof FERRITE_RUNTIME_CODE === "string") return (codeHash = FERRITE_RUNTIME_CODE);
   const loc = codeLocation();
+  if (loc.kind === "source") return (codeHash = sourceHash(fileURLToPath(loc.runtimeDir), /\.ts$/));
+  const dir = loc.kind === "bundle" ? loc.dist : loc.runtimeDir;
+  try {
+    const file = loc.kind === "bundle" ? new URL("runtime-code.json", loc.dist) : new URL("../runtime-code.json", loc.runtimeDir);
+    return (codeHash = String(JSON.parse(readFileSync(file, "utf8")).hash));
+  } catch {
+    // built without cli/bundle.mjs: hash the compiled files instead (safe, only never shared)
+    return (codeHash = sourceHash(fileURLToPath(dir), /\.js$/));
+  }
+}
+
+/** sha256 over every matching file below `root` (not .d.ts): its path from root, then its bytes. Same as cli/bundle.mjs's. */
+export function sourceHash(root: string, pattern: RegExp): string {
   const hash = createHash("sha256");
-  const add = (dir: string, recurse: boolean) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (recurse) add(file, true);
-      } else if (/\.(ts|js|mjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-        hash.update(entry.name).update(readFileSync(file));
-      }
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) walk(file, `${rel}${name}/`);
+      else if (pattern.test(name) && !name.endsWith(".d.ts")) hash.update(`${rel}${name}\n`).update(readFileSync(file));
     }
   };
-  if (loc.kind === "bundle") {
-    const dist = fileURLToPath(loc.dist);
-    add(dist, false);
-    add(path.join(dist, "chunks"), false);
-  } else add(fileURLToPath(loc.runtimeDir), true);
-  return (codeHash = hash.digest("hex"));
+  walk(root, "");
+  return hash.digest("hex");
 }
 
 let version: string | null = null;
