@@ -100,7 +100,11 @@ function spawn(): Worker {
   const loc = codeLocation();
   const options = { execArgv: workerExecArgv() };
   if (loc.kind !== "source") return new Worker(loc.worker, options);
-  return new Worker(`import(${JSON.stringify(tsxEsmApi())}).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`, { ...options, eval: true });
+  // binaryen first: through tsx's loader its 13 MB file takes seconds (25 s on a busy machine) to import.
+  const require = createRequire(import.meta.url);
+  const binaryen = pathToFileURL(require.resolve("binaryen")).href;
+  const bootstrap = `import(${JSON.stringify(binaryen)}).then(() => import(${JSON.stringify(tsxEsmApi())})).then((t) => { t.register(); return import(${JSON.stringify(loc.worker.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 /** The process's flags (loaders, --import hooks) without --input-type, which only suits `node -e`. */
