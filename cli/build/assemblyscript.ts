@@ -3,7 +3,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { compile } from "./asc.js";
 import type { CompileRequest, Compiled, LanguageBuilder } from "./languages.js";
 import { toolkitRoot, toolkitVersion } from "../shared/toolkit.js";
 
@@ -27,6 +26,7 @@ export const assemblyscript: LanguageBuilder = {
   },
 
   async compile({ fn, manifest, debug }: CompileRequest): Promise<Compiled> {
+    const { compile } = await import("./asc.js"); // the compiler (and binaryen) only when compiling: a fresh build reads its stamp only
     const result = await compile({
       entry: fn.sourcePath,
       cwd: manifest.root,
@@ -47,6 +47,7 @@ export const assemblyscript: LanguageBuilder = {
   },
 
   async warmUp({ fn, manifest }: CompileRequest): Promise<void> {
+    const { compile } = await import("./asc.js");
     await compile({ entry: fn.sourcePath, cwd: manifest.root, optimize: manifest.optimize, sourceMap: false });
   },
 };
