@@ -1,6 +1,7 @@
 // `ferrite-wasm call` keeps the prepared module in node_modules/.cache/ferrite-wasm: the next
 // process loads it without importing binaryen at all (an import hook records every module that
-// resolves to binaryen, in the main thread and in workers). A corrupt entry is ignored and rebuilt.
+// resolves to binaryen or the compiler, in the main thread and in workers). A corrupt entry is
+// ignored and rebuilt. A built project's function is called without the compiler too.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { salted } from "../helpers/big-module.js";
 import { echoWat } from "../helpers/runtime.js";
-import { CLI, cliEnv, ensureCliBuilt, tempDir } from "./helpers/cli.js";
+import { cli, CLI, cliEnv, ensureCliBuilt, tempDir } from "./helpers/cli.js";
 
 const run = promisify(execFile);
 let work: Awaited<ReturnType<typeof tempDir>>;
@@ -27,7 +28,7 @@ register("data:text/javascript," + encodeURIComponent(\`
 import { appendFileSync } from "node:fs";
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
-  if (r.url.includes("/binaryen/")) appendFileSync(\${JSON.stringify(process.env.IMPORT_LOG)}, r.url + "\\\\n");
+  if (r.url.includes("/binaryen/") || r.url.includes("/assemblyscript/")) appendFileSync(\${JSON.stringify(process.env.IMPORT_LOG)}, r.url + "\\\\n");
   return r;
 }\`));
 `,
@@ -36,13 +37,14 @@ export async function resolve(specifier, context, next) {
 afterAll(() => work?.cleanup());
 
 let runs = 0;
-/** One `ferrite-wasm call echo.wasm <arg>` in a new process; whether it imported binaryen. */
-async function call(arg: string): Promise<{ stdout: string; binaryen: boolean }> {
+/** One `ferrite-wasm call <target> <arg>` in a new process; whether it imported binaryen (or the compiler). */
+async function call(arg: string, target = "echo.wasm", cwd = work.dir): Promise<{ stdout: string; binaryen: boolean; compiler: boolean }> {
   const log = path.join(work.dir, `imports-${++runs}.log`);
   // The default place (no FERRITE_WASM_CACHE_DIR): the project's node_modules/.cache/ferrite-wasm.
   const env = cliEnv({ FERRITE_WASM_CACHE_DIR: undefined, CACHE_DIR: undefined, IMPORT_LOG: log });
-  const { stdout } = await run(process.execPath, ["--import", hook, CLI, "call", "echo.wasm", arg], { cwd: work.dir, env });
-  return { stdout, binaryen: existsSync(log) && readFileSync(log, "utf8").includes("binaryen") };
+  const { stdout } = await run(process.execPath, ["--import", hook, CLI, "call", target, arg], { cwd, env });
+  const imports = existsSync(log) ? readFileSync(log, "utf8") : "";
+  return { stdout, binaryen: imports.includes("/binaryen/"), compiler: imports.includes("/assemblyscript/") };
 }
 
 const entries = () => {
@@ -72,4 +74,16 @@ test("a corrupt entry is ignored: the call still answers, and the entry is rebui
   const fourth = await call("four");
   expect(fourth.stdout).toBe("four\n");
   expect(fourth.binaryen).toBe(false);
+});
+
+test("a built project's function is called without loading the compiler or binaryen (the build left it prepared)", async () => {
+  const project = path.join(work.dir, "proj");
+  expect((await cli(["new", project, "--template", "blank"], { env: { FERRITE_WASM_CACHE_DIR: undefined } })).code).toBe(0);
+  // The build checks the module with the runtime's own checks, which leaves it prepared on disk.
+  expect((await cli(["build"], { cwd: project, env: { FERRITE_WASM_CACHE_DIR: undefined } })).code).toBe(0);
+  for (const name of ["Ada", "Grace"]) {
+    const r = await call(name, "hello", project);
+    expect(r.stdout).toBe(`Hello, ${name}!\n`);
+    expect(r).toMatchObject({ binaryen: false, compiler: false });
+  }
 });
