@@ -175,7 +175,7 @@ describe("the ferrite-wasm crate, every function", () => {
     const wasm = new Uint8Array(await readFile(path.join(dir, "build/keys.wasm")));
     clock = manualClock(Date.UTC(2026, 5, 1));
     const { rt } = testRuntime({ clock, random: seededRandom(11) });
-    for (const entry of ["keys", "arguments", "text", "logs", "clock", "panics", "fails", "spec_names", "fetch"]) {
+    for (const entry of ["keys", "arguments", "text", "logs", "clock", "panics", "fails", "spec_names", "spec_helpers", "fetch"]) {
       await rt.load(entry, wasm, { capabilities: ["all"], entry });
     }
     for (const entry of ["hog", "grow"]) await rt.load(entry, wasm, { capabilities: ["all"], entry, memory: "1MB" });
@@ -231,6 +231,11 @@ describe("the ferrite-wasm crate, every function", () => {
     expect(r.ok).toBe(false);
     expect(r.error?.message).toBe("function 'hog' exceeded its memory limit of 1MB");
     expect(utf8(call("grow").value)).toBe(String(480 * 1024));
+  });
+
+  test("the specification's parse_string(ptr, len) and parse_keys(ptr, len)", () => {
+    expect(utf8(call("spec_helpers", "price:1", "a\nb").value)).toBe('"price:1\\na\\nb" ["price:1", "a\\nb"]');
+    expect(utf8(call("spec_helpers").value)).toBe('"" []');
   });
 
   test("http() returns the host's response JSON", () => {
