@@ -4,7 +4,7 @@
 // every method of @ferrite/as-sdk's `ferrite` class, run on the runtime.
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { compile } from "../../cli/build/asc.js";
 import { resolvePackageFile } from "../../cli/build/as-packages.js";
 import { toolkitRoot } from "../../cli/shared/toolkit.js";
@@ -14,6 +14,9 @@ import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, tempDir } from "../cli/helpers/cli.js";
 import { startServe, type ServeProcess } from "../cli/helpers/serve.js";
 import { FIXTURES } from "./helpers.js";
+
+// Each test runs the CLI (and asc or clang) as a process: these bound a hang, not a speed.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -81,7 +84,7 @@ describe("assemblyscript-json and @ferrite/as-sdk, whole API", () => {
     const { rt } = testRuntime({ clock, random: seededRandom(3) });
     for (const entry of entries) await rt.load(entry, result.wasm!, { capabilities: ["all"], entry });
     call = (name, ...args) => rt.call(name, args);
-  }, 120_000);
+  });
 
   test("JSON.parse and every getter of JSON.Obj", () => {
     const r = call("parse", '{"s":"str","i":42,"f":1.5,"b":true,"a":[1,2,3],"o":{"k":"v"},"n":null}');

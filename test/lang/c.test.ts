@@ -3,12 +3,15 @@
 // shows it; compiler and linker errors; and the message when clang is missing.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { testRuntime, utf8 } from "../helpers/runtime.js";
 import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, ROOT, tempDir } from "../cli/helpers/cli.js";
 import { startServe } from "../cli/helpers/serve.js";
 import { FIXTURES } from "./helpers.js";
+
+// Each test runs the CLI (and asc or clang) as a process: these bound a hang, not a speed.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {

@@ -4,13 +4,17 @@
 // ferrite-wasm crate; the stack-size hint; and the message when no toolchain has the target.
 import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { manualClock, seededRandom } from "../../runtime-sim/testing.js";
 import { testRuntime, utf8 } from "../helpers/runtime.js";
 import { redisCli } from "../helpers/server.js";
 import { cli, ensureCliBuilt, ROOT, tempDir } from "../cli/helpers/cli.js";
 import { startServe } from "../cli/helpers/serve.js";
 import { CARGO_TARGET, FIXTURES } from "./helpers.js";
+
+// Real compilers on a busy shared machine: these bound a hang, not a speed (a cold cargo build
+// of serde_json took over a minute at a load average of 30 on 2 cores).
+vi.setConfig({ testTimeout: 900_000, hookTimeout: 900_000 });
 
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -171,12 +175,12 @@ describe("the ferrite-wasm crate, every function", () => {
     const wasm = new Uint8Array(await readFile(path.join(dir, "build/keys.wasm")));
     clock = manualClock(Date.UTC(2026, 5, 1));
     const { rt } = testRuntime({ clock, random: seededRandom(11) });
-    for (const entry of ["keys", "arguments", "text", "logs", "clock", "panics", "fails", "spec_names", "fetch"]) {
+    for (const entry of ["keys", "arguments", "text", "logs", "clock", "panics", "fails", "spec_names", "spec_helpers", "fetch"]) {
       await rt.load(entry, wasm, { capabilities: ["all"], entry });
     }
     for (const entry of ["hog", "grow"]) await rt.load(entry, wasm, { capabilities: ["all"], entry, memory: "1MB" });
     call = (name, ...args) => rt.call(name, args);
-  }, 180_000);
+  });
 
   test("get, get_string, set, exists, del", () => {
     const r = call("keys", "user:1", "Ada");
@@ -227,6 +231,11 @@ describe("the ferrite-wasm crate, every function", () => {
     expect(r.ok).toBe(false);
     expect(r.error?.message).toBe("function 'hog' exceeded its memory limit of 1MB");
     expect(utf8(call("grow").value)).toBe(String(480 * 1024));
+  });
+
+  test("the specification's parse_string(ptr, len) and parse_keys(ptr, len)", () => {
+    expect(utf8(call("spec_helpers", "price:1", "a\nb").value)).toBe('"price:1\\na\\nb" ["price:1", "a\\nb"]');
+    expect(utf8(call("spec_helpers").value)).toBe('"" []');
   });
 
   test("http() returns the host's response JSON", () => {

@@ -526,6 +526,20 @@ pub fn ferrite_exists(key: &str) -> bool {
     exists(key)
 }
 
+/// The specification's `parse_string(ptr, len)`: the entry's input as text (invalid UTF-8 becomes
+/// U+FFFD). Pass the entry's own parameters.
+pub fn parse_string(ptr: *const u8, len: usize) -> String {
+    String::from_utf8_lossy(input(ptr, len)).into_owned()
+}
+
+/// The specification's `parse_keys(ptr, len)`: the keys a call was given, one per argument, each
+/// exactly as sent (the input is the same arguments joined with `\n`, so a key containing `\n`
+/// survives here and not in a split of the input). `ptr` and `len` are accepted for the
+/// specification's signature.
+pub fn parse_keys(_ptr: *const u8, _len: usize) -> Vec<String> {
+    args_string()
+}
+
 /// The specification's `ferrite_now()`: milliseconds since the Unix epoch. Needs `time`.
 pub fn ferrite_now() -> i64 {
     now()
