@@ -8,6 +8,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { cli, cliEnv, ensureCliBuilt, ROOT, tempDir } from "./helpers/cli.js";
 import { lockProjectToTarball, packToolkit } from "./helpers/pack.js";
+// @ts-expect-error: a plain .mjs script without types
+import { packedReadme } from "../../scripts/pack-readme.mjs";
 
 const exec = promisify(execFile);
 
@@ -50,7 +52,8 @@ test("the packed package installs from its tarball without a build or an install
   for (const hook of ["preinstall", "install", "postinstall", "prepare"]) expect(scripts).not.toHaveProperty(hook);
 
   // The installed README starts with what an installed user does, not with the repository's npm ci.
-  const readme = await readFile(path.join(toolkit, "README.md"), "utf8");
+  // packToolkit packs with --ignore-scripts, so the README prepack would ship is made here.
+  const readme = packedReadme(await readFile(path.join(toolkit, "README.md"), "utf8"));
   const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start") + 1));
   expect(quickStart).toContain("npx ferrite-wasm new");
   expect(quickStart).not.toMatch(/npm ci|npm run demo/);
