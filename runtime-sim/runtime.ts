@@ -4,7 +4,7 @@ import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { FunctionCalls, startFailure, type CallEnv, type CallLimits } from "./call.js";
-import { capabilityMask, CAPABILITIES, parseCapabilities } from "./capabilities.js";
+import { capabilityMask, CAPABILITIES, KeyPatterns, parseCapabilities } from "./capabilities.js";
 import { errors, FerriteError } from "./errors.js";
 import { checkInitialMemory, formatBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
 import { parseTimeout, TimeoutSignal } from "./limits/deadline.js";
@@ -39,6 +39,8 @@ interface Settings {
   capabilities: Capability[];
   memoryBytes: number;
   timeoutMs: number;
+  /** KEYS; null: every key. */
+  keys: KeyPatterns | null;
 }
 
 /** One entry of the registry. */
@@ -77,6 +79,7 @@ class LoadedFunction {
       timeoutMs: s.timeoutMs,
       maxPages: limitPages(s.memoryBytes, this.prepared.info.memory.maxPages),
       memoryText: formatBytes(s.memoryBytes),
+      keys: s.keys,
     };
   }
 }
@@ -106,6 +109,7 @@ export class Runtime {
       capabilities: parseCapabilities(options.defaults?.capabilities ?? DEFAULTS.capabilities, this.#allowed),
       memoryBytes: parseMemoryLimit(options.defaults?.memoryLimit ?? DEFAULTS.memoryLimit),
       timeoutMs: parseTimeout(options.defaults?.timeoutMs ?? DEFAULTS.timeoutMs),
+      keys: null,
     };
     this.#budget = new MemoryBudget(options.memoryBudget === undefined ? Infinity : parseMemoryLimit(options.memoryBudget));
     this.#env = {
@@ -159,6 +163,7 @@ export class Runtime {
       capabilities: options.capabilities ? parseCapabilities(options.capabilities, this.#allowed) : from.capabilities,
       memoryBytes: options.memory !== undefined ? parseMemoryLimit(options.memory) : from.memoryBytes,
       timeoutMs: options.timeoutMs !== undefined ? parseTimeout(options.timeoutMs) : from.timeoutMs,
+      keys: options.keys !== undefined ? KeyPatterns.of(options.keys) : from.keys,
     };
   }
 
@@ -197,7 +202,7 @@ export class Runtime {
     }
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
-    const result = calls.call(args, readOnly, record, options?.answers);
+    const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null);
     if (calls.trapped && fn.sourceMap && result.error) {
       const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
       if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
@@ -238,6 +243,7 @@ export class Runtime {
       capabilities: fn.settings.capabilities,
       memory: fn.settings.memoryBytes,
       timeoutMs: fn.settings.timeoutMs,
+      keys: fn.settings.keys ? fn.settings.keys.patterns : undefined,
       replace: true,
       sourceMap,
       entry: fn.entry,
@@ -272,6 +278,7 @@ export class Runtime {
       memory_limit: formatBytes(fn.settings.memoryBytes),
       memory_limit_bytes: fn.settings.memoryBytes,
       timeout_ms: fn.settings.timeoutMs,
+      keys: fn.settings.keys ? [...fn.settings.keys.patterns] : ["*"],
       loaded_at: new Date(fn.loadedAt).toISOString(),
       invocations: fn.counters.invocations,
       avg_duration_ms: Math.round(fn.counters.avgMs * 1000) / 1000,

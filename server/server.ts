@@ -8,6 +8,7 @@ import { HttpBridge } from "../runtime-sim/host.js";
 import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
 import { RedisStore } from "./store/redis-store.js";
 import { Auth } from "./auth.js";
+import { COMMANDS } from "./commands/index.js";
 import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
 import { Functions } from "./functions.js";
 import { DataDir } from "./persist.js";
@@ -52,6 +53,7 @@ const LEVELS: Record<LogEntry["level"], LogLevel> = { trace: "debug", debug: "de
 
 export async function startServer(options: ServerOptions = {}): Promise<FerriteServer> {
   const config = parseConfig(options.config ?? {});
+  const auth = new Auth(config.server, { has: (name) => COMMANDS.has(name) });
   const log: Logger = options.log ?? (() => {});
   const clock = options.runtime?.clock ?? Date.now;
 
@@ -113,7 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
+    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
   } catch (e) {
     await bridge?.close();
     await redis?.close();
@@ -122,6 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
 }
 
 interface Parts {
+  auth: Auth;
   runtime: Runtime;
   functions: Functions;
   triggers: Triggers;
@@ -144,7 +147,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     triggers: parts.triggers,
     keyspace: parts.keyspace,
     observe: parts.observe,
-    auth: new Auth(config.server),
+    auth: parts.auth,
     settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
     stats,
     clients,

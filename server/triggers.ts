@@ -119,7 +119,9 @@ export class Triggers {
         if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
         const args: Uint8Array[] = [Buffer.from(w.event), w.key];
         if (w.value !== null) args.push(w.value);
-        const r = this.runtime.call(t.def.function, args, this.observe?.callOptions(false));
+        // The function runs with the key permissions of the user whose write fired it.
+        const base = this.observe?.callOptions(false);
+        const r = this.runtime.call(t.def.function, args, client !== null && !client.acl.allKeys ? { ...base, keys: client.acl } : base);
         this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
         t.executions++;
         t.lastExecution = this.clock();

@@ -44,6 +44,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.load",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Loads a WebAssembly module from a file inside plugins_dir.",
     async handler(c, args) {
@@ -56,6 +57,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.loadb",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Loads a WebAssembly module from its bytes.",
     async handler(c, args) {
@@ -69,6 +71,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.update",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Changes a function's capabilities, memory limit or timeout.",
     async handler(c, args) {
@@ -81,6 +84,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.reload",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Reloads a function from the file it was loaded from.",
     async handler(c, args) {
@@ -92,6 +96,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.unload",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Unloads a function.",
     async handler(c, args) {
