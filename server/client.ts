@@ -2,6 +2,7 @@
 // An error reply becomes a FerriteReplyError whose code comes from the reply's first word
 // (NOFUNC -> ERR_UNKNOWN_FUNCTION, TIMEOUT -> ERR_TIMEOUT, ...: docs/abi.md); a server without
 // functions (plain Redis, released Ferrite 0.2) gets a specific error that says what to run instead.
+import { readFileSync } from "node:fs";
 import { Redis, type RedisOptions } from "ioredis";
 import type { AllStats, Capability, ErrorCode, FailedCallJSON, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
 import { FerriteReplyError } from "../runtime-sim/host.js";
@@ -16,6 +17,8 @@ export interface WasmLoadOptions {
   memory?: string | number;
   /** Wall-clock limit per call in ms. */
   timeoutMs?: number;
+  /** KEYS: Redis globs over the keys the function's host calls may touch. Default: every key. */
+  keys?: readonly string[];
   /** Replace a function already loaded under this name. */
   replace?: boolean;
 }
@@ -93,13 +96,38 @@ export class FunctionsUnsupportedError extends FerriteReplyError {
   }
 }
 
+/** The wasm category each command is in (server/acl/categories.ts), for NOPERM hints. */
+const CATEGORY_OF: Record<string, string> = {
+  "wasm.load": "wasm-deploy",
+  "wasm.loadb": "wasm-deploy",
+  "wasm.update": "wasm-deploy",
+  "wasm.reload": "wasm-deploy",
+  "wasm.unload": "wasm-deploy",
+  "wasm.rollback": "wasm-deploy",
+  "trigger.create": "wasm-deploy",
+  "trigger.delete": "wasm-deploy",
+  "trigger.enable": "wasm-deploy",
+  "trigger.disable": "wasm-deploy",
+  "trigger.list": "wasm-deploy",
+  "trigger.info": "wasm-deploy",
+  "wasm.call": "wasm-call",
+  "wasm.callread": "wasm-call",
+  "wasm.list": "wasm-info",
+  "wasm.info": "wasm-info",
+  "wasm.stats": "wasm-info",
+  "wasm.versions": "wasm-info",
+};
+
 const UNKNOWN_WASM = /^ERR unknown command '(WASM\.[A-Z]+)'/i;
 
 export class FerriteClient {
   readonly redis: Redis;
   #probed: Promise<void> | null = null;
 
-  /** From a URL (redis://user:pass@host:port/db, rediss:// for TLS), options, or an ioredis client. */
+  /**
+   * From a URL (redis://user:pass@host:port/db, rediss:// for TLS), options, or an ioredis client.
+   * TLS files go in `options.tls` ({ ca, cert, key }); `tlsFiles()` reads them from paths.
+   */
   constructor(target: string | RedisOptions | Redis = "redis://127.0.0.1:6379", options: RedisOptions = {}) {
     if (target instanceof Redis) this.redis = target;
     else if (typeof target === "string") this.redis = new Redis(target, options);
@@ -108,6 +136,17 @@ export class FerriteClient {
 
   static connect(url?: string, options?: RedisOptions): FerriteClient {
     return new FerriteClient(url, options);
+  }
+
+  /** ioredis `tls` options from PEM files: the CA that signed the server, and a client certificate. */
+  static tlsFiles(files: { ca?: string; cert?: string; key?: string }): NonNullable<RedisOptions["tls"]> {
+    const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
+    return { ca: read(files.ca), cert: read(files.cert), key: read(files.key) };
+  }
+
+  /** For a NOPERM reply: what to grant (`ACL SETUSER user +@wasm-deploy`, a key pattern); null for other replies. */
+  static missingPermission(reply: string): string | null {
+    return missingPermission(reply);
   }
 
   get #where(): string {
@@ -259,6 +298,7 @@ function loadArgs(o: WasmLoadOptions): (string | number)[] {
   if (o.capabilities) args.push("CAPABILITIES", ...o.capabilities);
   if (o.memory !== undefined) args.push("MEMORY", String(o.memory));
   if (o.timeoutMs !== undefined) args.push("TIMEOUT", o.timeoutMs);
+  if (o.keys?.length) args.push("KEYS", ...o.keys);
   if (o.replace) args.push("REPLACE");
   return args;
 }
@@ -284,4 +324,19 @@ function logEntry(id: string, fields: string[]): WasmLogEntry {
   if (e.type === "call" && e.recorded === undefined) e.recorded = false;
   e.version ??= null;
   return e as unknown as WasmLogEntry;
+}
+
+/** For a NOPERM reply: what to grant. `ACL SETUSER user +wasm.loadb (or +@wasm-deploy)` for a command, a key pattern for a key. */
+export function missingPermission(reply: string): string | null {
+  const cmd = /^NOPERM User (\S+) has no permissions to run the '([^']+)' command/.exec(reply);
+  if (cmd) {
+    const [, user, command] = cmd;
+    const category = CATEGORY_OF[command.split("|")[0]];
+    return `ACL SETUSER ${user} +${command}${category ? ` (or the whole category: +@${category})` : ""}`;
+  }
+  if (/^NOPERM No permissions to access a key/.test(reply)) {
+    const user = /user '([^']+)'$/.exec(reply);
+    return `a key pattern covering that key (ACL SETUSER ${user ? user[1] : "<user>"} ~pattern, or %R~pattern to read only)`;
+  }
+  return null;
 }

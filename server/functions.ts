@@ -82,6 +82,7 @@ export class Functions {
         capabilities: info.capabilities,
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
+        keys: info.keys,
         source: kind,
         path,
         source_map: options.sourceMap !== undefined,
@@ -101,6 +102,7 @@ export class Functions {
         capabilities: version.capabilities,
         memory: version.memory_limit_bytes,
         timeoutMs: version.timeout_ms,
+        keys: version.keys ?? ["*"],
         replace: true,
         sourceMap: module.sourceMap,
       });
@@ -115,7 +117,7 @@ export class Functions {
   update(name: string, settings: FunctionSettings): Promise<FunctionInfo> {
     return this.#exclusive(async () => {
       const info = await this.runtime.update(name, settings);
-      this.versions.updateSettings(name, { capabilities: info.capabilities, memory_limit_bytes: info.memory_limit_bytes, timeout_ms: info.timeout_ms });
+      this.versions.updateSettings(name, { capabilities: info.capabilities, memory_limit_bytes: info.memory_limit_bytes, timeout_ms: info.timeout_ms, keys: info.keys });
       await this.#persist();
       return this.info(name);
     });
@@ -140,6 +142,7 @@ export class Functions {
         capabilities: current.capabilities,
         memory: current.memory_limit_bytes,
         timeoutMs: current.timeout_ms,
+        keys: current.keys,
         replace: true,
         sourceMap,
       });
@@ -177,6 +180,7 @@ export class Functions {
           capabilities: f.capabilities,
           memory: f.memory_limit_bytes,
           timeoutMs: f.timeout_ms,
+          keys: f.keys ?? ["*"],
           replace: true,
           sourceMap: f.sourceMap,
         });
@@ -226,6 +230,7 @@ export class Functions {
         capabilities: info.capabilities,
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
+        keys: info.keys,
         source_map: source?.sourceMap ?? false,
         ...(history ? { version: history.active, versions: history.versions } : {}),
       };
