@@ -130,8 +130,9 @@ export class FerriteClient {
    */
   constructor(target: string | RedisOptions | Redis = "redis://127.0.0.1:6379", options: RedisOptions = {}) {
     if (target instanceof Redis) this.redis = target;
-    else if (typeof target === "string") this.redis = new Redis(target, options);
-    else this.redis = new Redis({ ...target, ...options });
+    // No INFO ready check: a user limited to functions may not run INFO (ioredis would warn each time).
+    else if (typeof target === "string") this.redis = new Redis(target, { enableReadyCheck: false, ...options });
+    else this.redis = new Redis({ enableReadyCheck: false, ...target, ...options });
   }
 
   static connect(url?: string, options?: RedisOptions): FerriteClient {

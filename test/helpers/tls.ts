@@ -54,16 +54,3 @@ export async function makeCerts(): Promise<TestCerts> {
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
-
-/** A port nothing listens on right now (for a plain port beside a TLS one). */
-export async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as import("node:net").AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -7,7 +7,8 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startServer } from "../../server/index.js";
 import { redisCli, startTestServer, type TestServer } from "../helpers/server.js";
-import { freePort, makeCerts, type TestCerts } from "../helpers/tls.js";
+import { freePort } from "../helpers/redis.js";
+import { makeCerts, type TestCerts } from "../helpers/tls.js";
 
 let certs: TestCerts;
 beforeAll(async () => {
