@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Redis, type RedisOptions } from "ioredis";
 import type { AllStats, Capability, ErrorCode, FailedCallJSON, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
 import { FerriteReplyError } from "../runtime-sim/host.js";
+import { missingPermission } from "./acl/hint.js";
 
 export { FerriteReplyError };
 export type { ErrorCode };
@@ -95,28 +96,6 @@ export class FunctionsUnsupportedError extends FerriteReplyError {
       "(a plain Redis or a released Ferrite 0.2 does). Start a server with `ferrite-wasm serve`, or use a Ferrite build with functions.";
   }
 }
-
-/** The wasm category each command is in (server/acl/categories.ts), for NOPERM hints. */
-const CATEGORY_OF: Record<string, string> = {
-  "wasm.load": "wasm-deploy",
-  "wasm.loadb": "wasm-deploy",
-  "wasm.update": "wasm-deploy",
-  "wasm.reload": "wasm-deploy",
-  "wasm.unload": "wasm-deploy",
-  "wasm.rollback": "wasm-deploy",
-  "trigger.create": "wasm-deploy",
-  "trigger.delete": "wasm-deploy",
-  "trigger.enable": "wasm-deploy",
-  "trigger.disable": "wasm-deploy",
-  "trigger.list": "wasm-deploy",
-  "trigger.info": "wasm-deploy",
-  "wasm.call": "wasm-call",
-  "wasm.callread": "wasm-call",
-  "wasm.list": "wasm-info",
-  "wasm.info": "wasm-info",
-  "wasm.stats": "wasm-info",
-  "wasm.versions": "wasm-info",
-};
 
 const UNKNOWN_WASM = /^ERR unknown command '(WASM\.[A-Z]+)'/i;
 
@@ -325,19 +304,4 @@ function logEntry(id: string, fields: string[]): WasmLogEntry {
   if (e.type === "call" && e.recorded === undefined) e.recorded = false;
   e.version ??= null;
   return e as unknown as WasmLogEntry;
-}
-
-/** For a NOPERM reply: what to grant. `ACL SETUSER user +wasm.loadb (or +@wasm-deploy)` for a command, a key pattern for a key. */
-export function missingPermission(reply: string): string | null {
-  const cmd = /^NOPERM User (\S+) has no permissions to run the '([^']+)' command/.exec(reply);
-  if (cmd) {
-    const [, user, command] = cmd;
-    const category = CATEGORY_OF[command.split("|")[0]];
-    return `ACL SETUSER ${user} +${command}${category ? ` (or the whole category: +@${category})` : ""}`;
-  }
-  if (/^NOPERM No permissions to access a key/.test(reply)) {
-    const user = /user '([^']+)'$/.exec(reply);
-    return `a key pattern covering that key (ACL SETUSER ${user ? user[1] : "<user>"} ~pattern, or %R~pattern to read only)`;
-  }
-  return null;
 }

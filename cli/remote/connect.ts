@@ -1,6 +1,7 @@
 // Talking to a server: the URL from --url or FERRITE_URL, one connection attempt (no
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
-import { missingPermission, type FerriteClient } from "../../server/client.js";
+import type { FerriteClient } from "../../server/client.js";
+import { missingPermission } from "../../server/acl/hint.js";
 import { FerriteError } from "../../runtime-sim/index.js";
 import { FerriteReplyError } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";

@@ -4,7 +4,7 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FerriteClient, missingPermission } from "../../server/client.js";
+import { FerriteClient } from "../../server/client.js";
 import { HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
 import { KV_WASM, startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -126,10 +126,10 @@ describe("the same refusals through ioredis, node-redis and the typed client", (
       expect(await c.wasmCall("kv_get", ["user:1"])).toBe("alice");
       const refused = await c.wasmLoadB("evil", KV_WASM).catch((e) => e);
       expect(refused.code).toBe("ERR_NOPERM");
-      expect(missingPermission(refused.reply)).toBe("ACL SETUSER app +wasm.loadb (or the whole category: +@wasm-deploy)");
+      expect(FerriteClient.missingPermission(refused.reply)).toBe("ACL SETUSER app +wasm.loadb (or the whole category: +@wasm-deploy)");
       const key = await c.wasmCall("kv_get", ["billing:1"]).catch((e) => e);
       expect(key.code).toBe("ERR_NOPERM");
-      expect(missingPermission(key.reply)).toBe("a key pattern covering that key (ACL SETUSER app ~pattern, or %R~pattern to read only)");
+      expect(FerriteClient.missingPermission(key.reply)).toBe("a key pattern covering that key (ACL SETUSER app ~pattern, or %R~pattern to read only)");
     } finally {
       c.disconnect();
     }
