@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = await startTestServer({
     server: {
       users: [
-        { name: "app", rules: "on >secret ~user:* +@wasm-call +get +set +acl|whoami" },
+        { name: "app", rules: "on >secret ~user:* +@wasm-call +get +set +mset +acl|whoami" },
         { name: "deployer", rules: "on >deploy ~* +@wasm +@read +@write" },
         // the older shape: every permission
         { name: "ops", password: "ops-pass" },
@@ -51,6 +51,10 @@ describe("a caller that may only call functions (redis-cli)", () => {
     expect(await t.cli(["WASM.UPDATE", "kv_get", "CAPABILITIES", "all"], { flags: APP })).toBe(noperm("wasm.update"));
     expect(await t.cli(["TRIGGER.CREATE", "t", "ON", "user:*", "EVENTS", "SET", "ACTION", "CALL", "kv_get"], { flags: APP })).toBe(noperm("trigger.create"));
     expect(await t.cli(["CONFIG", "GET", "requirepass"], { flags: APP })).toBe(noperm("config|get"));
+    // logs, the slow log and recorded calls hold user data: @wasm-observe, which a caller lacks
+    expect(await t.cli(["WASM.LOGS"], { flags: APP })).toBe(noperm("wasm.logs"));
+    expect(await t.cli(["WASM.SLOWLOG", "GET"], { flags: APP })).toBe(noperm("wasm.slowlog|get"));
+    expect(await t.cli(["WASM.FAILURES", "LIST"], { flags: APP })).toBe(noperm("wasm.failures|list"));
     expect(await t.cli(["WASM.LIST"])).toBe("kv_get\nkv_set\nkv_copy");
     expect(JSON.parse(await t.cli(["WASM.INFO", "kv_get"])).capabilities).toEqual(["read", "write"]);
     expect(await t.cli(["TRIGGER.LIST"])).toBe("");
@@ -64,6 +68,7 @@ describe("a caller that may only call functions (redis-cli)", () => {
       "NOPERM No permissions to access a key: function 'kv_get' tried to read 'billing:1' (ferrite_get), outside the key patterns of user 'app'",
     );
     expect(await t.cli(["WASM.CALL", "kv_set", "user:1", "mallory", "billing:1", "0"], { flags: APP })).toMatch(/^NOPERM No permissions to access a key: function 'kv_set' tried to write 'billing:1'/);
+    expect(await t.cli(["MSET", "user:1", "mallory", "billing:1", "0"], { flags: APP })).toBe(NOPERM_KEY);
     expect(await t.cli(["MGET", "user:1", "billing:1"])).toBe("alice\nsecret-amount");
     // the same calls as default go through
     expect(await t.cli(["WASM.CALL", "kv_get", "billing:1"])).toBe("secret-amount");
@@ -187,6 +192,7 @@ describe("ACL commands", () => {
     expect(await t.cli(["ACL", "GETUSER", "nobody"])).toBe("");
     expect((await t.cli(["ACL", "CAT"])).split("\n")).toEqual(expect.arrayContaining(["read", "write", "keyspace", "admin", "dangerous", "wasm-deploy", "wasm-call", "wasm-observe"]));
     expect((await t.cli(["ACL", "CAT", "wasm-call"])).split("\n")).toEqual(["wasm.call", "wasm.callread"]);
+    expect((await t.cli(["ACL", "CAT", "wasm-observe"])).split("\n").sort()).toEqual(["wasm.dump", "wasm.failures", "wasm.logs", "wasm.slowlog"]);
     expect(await t.cli(["ACL", "CAT", "nope"])).toBe("ERR Unknown category 'nope'");
     expect(await t.cli(["ACL", "WHOAMI"], { flags: APP })).toBe("app");
   });
