@@ -85,9 +85,17 @@ export function requireKey(
   fn: string,
   importName: string,
 ): void {
-  const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  const k = latin1(key);
   if (fnKeys !== null && !fnKeys.allows(k)) throw errors.keyOutsidePatterns(fn, k, access, importName, fnKeys.patterns);
   if (caller !== null && !(access === "read" ? caller.canRead(k) : caller.canWrite(k))) {
     throw errors.keyNotPermitted(fn, k, access, importName, caller.name);
   }
+}
+
+/** Keys as latin1 text (what the globs match); short keys without a Buffer view. */
+function latin1(key: Uint8Array): string {
+  if (key.length > 64) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  let s = "";
+  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]);
+  return s;
 }

@@ -1,7 +1,7 @@
 // One ACL user: Redis's rule syntax (a documented subset, docs/config.md#users-and-permissions),
 // applied token by token as ACL SETUSER does, and described back as ACL LIST prints it.
 import { createHash } from "node:crypto";
-import type { KeyPermissions } from "../../runtime-sim/index.js";
+import type { CallOptions, KeyPermissions } from "../../runtime-sim/index.js";
 import { globMatch } from "../../runtime-sim/host.js";
 import type { CommandSpec } from "../commands/registry.js";
 import { commandCategories, isCategory, type AclCategory } from "./categories.js";
@@ -52,6 +52,14 @@ export class AclUser implements KeyPermissions {
   #cache = new Map<string, boolean>();
 
   constructor(readonly name: string) {}
+
+  /** `base` with this user's key permissions added; one object per base, not one per call. */
+  callOptions(base: CallOptions): CallOptions {
+    let o = this.#options.get(base);
+    if (o === undefined) this.#options.set(base, (o = { ...base, keys: this }));
+    return o;
+  }
+  readonly #options = new Map<CallOptions, CallOptions>();
 
   /** Every command on every key: the dispatch path checks nothing more for this user. */
   get unrestricted(): boolean {

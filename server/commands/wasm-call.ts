@@ -12,7 +12,7 @@ function call(c: Client, args: Buffer[], readOnly: boolean): Reply {
   const { observe } = c.server;
   // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
   const base = observe.callOptions(readOnly);
-  const options = c.acl.allKeys ? base : { ...base, keys: c.acl };
+  const options = c.acl.allKeys ? base : c.acl.callOptions(base);
   const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
   observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
