@@ -1,18 +1,19 @@
 // One ACL user: Redis's rule syntax (a documented subset, docs/config.md#users-and-permissions),
 // applied token by token as ACL SETUSER does, and described back as ACL LIST prints it.
 import { createHash } from "node:crypto";
-import type { CallOptions, KeyPermissions } from "../../runtime-sim/index.js";
+import { FerriteError, type CallOptions, type KeyPermissions } from "../../runtime-sim/index.js";
 import { globMatch } from "../../runtime-sim/host.js";
 import type { CommandSpec } from "../commands/registry.js";
 import { commandCategories, isCategory, type AclCategory } from "./categories.js";
 
 /** A rule that cannot be applied; `reason` is Redis's text ("Syntax error", ...). */
-export class AclRuleError extends Error {
+export class AclRuleError extends FerriteError<"ERR_COMMAND"> {
   constructor(
     readonly token: string,
     readonly reason: string,
   ) {
-    super(reason);
+    super("ERR_COMMAND", `Error in ACL SETUSER modifier '${token}': ${reason}`);
+    this.name = "AclRuleError [ERR_COMMAND]";
   }
 }
 
