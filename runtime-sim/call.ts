@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { HOST_FUNCTIONS, GuestAbort, type HostContext } from "./abi/host-table.js";
 import { GuestMemory, OutOfGuestMemory } from "./abi/guest-memory.js";
-import { requireCapability } from "./capabilities.js";
+import { requireCapability, requireKey, type KeyPatterns, type KeyPermissions } from "./capabilities.js";
 import { Deadline, startBudgetMs, TimeoutSignal } from "./limits/deadline.js";
 import { MemoryLimitSignal, memoryImports } from "./limits/memory.js";
 import { errors, FerriteError } from "./errors.js";
@@ -37,6 +37,8 @@ export interface CallLimits {
   maxPages: number;
   /** The memory limit as users wrote it, for the error text. */
   memoryText: string;
+  /** KEYS: the keys host calls may touch; null: every key. */
+  keys: KeyPatterns | null;
 }
 
 /** The tape emptied for a new call (reused unless a record took it). */
@@ -74,6 +76,8 @@ export class FunctionCalls implements HostContext {
   #logs: LogEntry[] = [];
   #hostCalls: HostCall[] = [];
   #readOnly = false;
+  /** The calling user's key permissions (server ACL); null: every key. */
+  #callerKeys: KeyPermissions | null = null;
   // What the last call came to, beside its result (no object per call: this is the hot path).
   #timedOut = false;
   #trapped = false;
@@ -159,10 +163,11 @@ export class FunctionCalls implements HostContext {
    * One call on the ready instance. Never throws for anything the guest does. `record` keeps its
    * store reads and answers (takeRecorded); `answers` answers now/random/http from a recorded call.
    */
-  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers): CallResult {
+  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers, callerKeys: KeyPermissions | null = null): CallResult {
     const isolate = this.#isolate!;
     const mem = this.#mem!;
     this.#begin(args, readOnly, mem, record, answers);
+    this.#callerKeys = callerKeys;
     const deadline = this.#deadline;
     deadline.begin(this.#limits.timeoutMs);
     let status = 0;
@@ -320,7 +325,7 @@ export class FunctionCalls implements HostContext {
     const env: Record<string, (...a: number[]) => unknown> = {};
     const record = this.#env.recordHostCalls;
     for (const h of HOST_FUNCTIONS) {
-      const { name, capability, write, handler } = h;
+      const { name, capability, write, key, handler } = h;
       const arity = h.params.length;
       // Each wrapper does only the checks its host function needs: this is on every host call's path.
       const checked = (a: number, b: number, c: number, d: number) => {
@@ -329,6 +334,9 @@ export class FunctionCalls implements HostContext {
         if (write && this.#readOnly) throw errors.readOnlyWrite(this.fn, name);
         if (this.#mem === null) {
           throw errors.abi(this.fn, `${name} was called while the module was starting up; call host functions from the entry function only`);
+        }
+        if (key !== null && (this.#limits.keys !== null || this.#callerKeys !== null)) {
+          requireKey(this.#limits.keys, this.#callerKeys, this.#mem.read(name, a, b), key, this.fn, name);
         }
         return handler(this, a, b, c, d);
       };

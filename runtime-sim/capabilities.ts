@@ -1,5 +1,6 @@
 // Capabilities: parsing the names a load asks for, and the one check every host function goes through.
-import { errors } from "./errors.js";
+import { errors, FerriteError } from "./errors.js";
+import { globMatch } from "./store/glob.js";
 import type { Capability } from "./options.js";
 
 export const CAPABILITIES: readonly Capability[] = ["read", "write", "delete", "http", "time", "random", "log"];
@@ -36,4 +37,65 @@ export function hasCapability(mask: number, cap: Capability): boolean {
 /** The check: throws the ABI v1 error when `cap` was not granted. */
 export function requireCapability(mask: number, cap: Capability, fn: string, importName: string): void {
   if ((mask & BIT[cap]) === 0) throw errors.lacksCapability(fn, cap, importName);
+}
+
+// Keys: a function's KEYS patterns (set at load, like its capabilities) and the calling user's key
+// permissions (per call, from the server's ACL). Both are checked here, before a key host call runs.
+
+/** Which keys a caller may touch (the server's ACL user, or anything with the same two questions). */
+export interface KeyPermissions {
+  /** The user's name, for the error text. */
+  readonly name: string;
+  canRead(key: string): boolean;
+  canWrite(key: string): boolean;
+}
+
+/** A function's KEYS patterns: Redis globs over keys ("user:*"). */
+export class KeyPatterns {
+  readonly patterns: readonly string[];
+
+  constructor(patterns: readonly string[]) {
+    if (patterns.length === 0) throw new FerriteError("ERR_COMMAND", "KEYS needs at least one pattern (a Redis glob such as user:*)");
+    this.patterns = [...patterns];
+  }
+
+  /** Null for patterns that allow every key, so calls without limits skip the check. */
+  static of(patterns: readonly string[] | undefined): KeyPatterns | null {
+    return patterns === undefined || patterns.includes("*") ? null : new KeyPatterns(patterns);
+  }
+
+  allows(key: string): boolean {
+    for (const p of this.patterns) if (globMatch(p, key)) return true;
+    return false;
+  }
+}
+
+/** What a key host call does to its key. */
+export type KeyAccess = "read" | "write" | "delete";
+
+/**
+ * The key check: throws NOCAP when the function's KEYS do not cover `key`, NOPERM when the calling
+ * user may not touch it. The call then fails and its writes are discarded, as for any other error.
+ */
+export function requireKey(
+  fnKeys: KeyPatterns | null,
+  caller: KeyPermissions | null,
+  key: Uint8Array,
+  access: KeyAccess,
+  fn: string,
+  importName: string,
+): void {
+  const k = latin1(key);
+  if (fnKeys !== null && !fnKeys.allows(k)) throw errors.keyOutsidePatterns(fn, k, access, importName, fnKeys.patterns);
+  if (caller !== null && !(access === "read" ? caller.canRead(k) : caller.canWrite(k))) {
+    throw errors.keyNotPermitted(fn, k, access, importName, caller.name);
+  }
+}
+
+/** Keys as latin1 text (what the globs match); short keys without a Buffer view. */
+function latin1(key: Uint8Array): string {
+  if (key.length > 64) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  let s = "";
+  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]);
+  return s;
 }

@@ -33,7 +33,7 @@ export interface ErrorData {
   ERR_TRAP: { reason: string; position?: string | null };
   ERR_TIMEOUT: { timeout_ms: number };
   ERR_MEMORY: { limit: string };
-  ERR_CAPABILITY: { capability: string; import: string };
+  ERR_CAPABILITY: { capability: string; import: string; key?: string };
   ERR_READONLY: { import: string };
   ERR_BOUNDS: { import: string; ptr: number; len: number; memory_bytes: number };
   ERR_ABI: None;
@@ -52,7 +52,8 @@ export interface ErrorData {
   ERR_NOAUTH: None;
   ERR_WRONGPASS: None;
   ERR_NOPROTO: None;
-  ERR_NOPERM: None;
+  /** A user's ACL refused a command or a key (data set when a function's host call was refused). */
+  ERR_NOPERM: { key?: string; import?: string; user?: string };
   /** A reply whose first word this toolkit does not define (passed on from a Redis store). */
   ERR_REPLY: None;
   /** The server does not know WASM.* (a plain Redis, a released Ferrite). */
@@ -324,6 +325,20 @@ export const errors = {
       capability: cap,
       import: importName,
     }),
+  keyOutsidePatterns: (fn: string, key: string, access: string, importName: string, patterns: readonly string[]) =>
+    new FerriteError(
+      "ERR_CAPABILITY",
+      `function '${fn}' may not ${access} key '${clipKey(key)}' (${importName}): its KEYS are ${patterns.join(" ")}`,
+      fn,
+      { capability: "keys", import: importName, key },
+    ),
+  keyNotPermitted: (fn: string, key: string, access: string, importName: string, user: string) =>
+    new FerriteError(
+      "ERR_NOPERM",
+      `No permissions to access a key: function '${fn}' tried to ${access} '${clipKey(key)}' (${importName}), outside the key patterns of user '${user}'`,
+      fn,
+      { key, import: importName, user },
+    ),
   readOnlyWrite: (fn: string, importName: string) =>
     new FerriteError("ERR_READONLY", `function '${fn}' attempted a write in WASM.CALLREAD`, fn, { import: importName }),
   status: (fn: string, status: number) =>
@@ -347,6 +362,12 @@ export const errors = {
     ),
   abi: (fn: string, message: string) => new FerriteError("ERR_ABI", `function '${fn}' broke the ABI: ${message}`, fn),
 };
+
+/** A key quoted in an error: at most 128 characters, control bytes escaped. */
+function clipKey(key: string): string {
+  const s = key.length > 128 ? `${key.slice(0, 128)}...` : key;
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
 
 export function isFerriteError(e: unknown): e is FerriteError {
   return e instanceof FerriteError;

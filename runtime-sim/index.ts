@@ -9,6 +9,7 @@ export { replayFailedCall } from "./replay.js";
 export type { FailedCallJSON, ReplayOptions } from "./replay.js";
 export { parseTimeout } from "./limits/deadline.js";
 export type { Store } from "./store/store.js";
+export type { KeyPermissions } from "./capabilities.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {
   AllStats,

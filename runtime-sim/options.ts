@@ -1,6 +1,7 @@
 // Public option and result types of the runtime. One doc line each; details in docs/abi.md.
 import type { Store } from "./store/store.js";
 import type { FerriteError } from "./errors.js";
+import type { KeyPermissions } from "./capabilities.js";
 
 /** A capability a function may be granted (ABI v1 host-function table). */
 export type Capability = "read" | "write" | "delete" | "http" | "time" | "random" | "log";
@@ -97,6 +98,8 @@ export interface FunctionSettings {
   memory?: string | number;
   /** Wall-clock limit per call in milliseconds. */
   timeoutMs?: number;
+  /** KEYS: Redis globs over the keys its host calls may touch ("user:*"). Default: every key. */
+  keys?: readonly string[];
 }
 
 export interface LoadOptions extends FunctionSettings {
@@ -118,6 +121,8 @@ export interface CallOptions {
   record?: boolean;
   /** Answer ferrite_now, ferrite_random and ferrite_http from a recorded call (replay). */
   answers?: RecordedAnswers;
+  /** The calling user's key permissions (the server's ACL): a host call outside them fails with NOPERM. */
+  keys?: KeyPermissions;
 }
 
 /** The time, random and http answers a call got, in the order it asked. */
@@ -198,6 +203,8 @@ export interface FunctionInfo {
   memory_limit: string;
   memory_limit_bytes: number;
   timeout_ms: number;
+  /** KEYS patterns; ["*"] when the function may touch every key. */
+  keys: string[];
   loaded_at: string;
   invocations: number;
   avg_duration_ms: number;

@@ -4,7 +4,7 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { FunctionCalls, startFailure, type CallEnv, type CallLimits } from "./call.js";
-import { capabilityMask, CAPABILITIES, parseCapabilities } from "./capabilities.js";
+import { capabilityMask, CAPABILITIES, KeyPatterns, parseCapabilities } from "./capabilities.js";
 import { errors, FerriteError } from "./errors.js";
 import { checkInitialMemory, formatBytes, humanBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
 import { parseTimeout, TimeoutSignal } from "./limits/deadline.js";
@@ -41,6 +41,8 @@ interface Settings {
   capabilities: Capability[];
   memoryBytes: number;
   timeoutMs: number;
+  /** KEYS; null: every key. */
+  keys: KeyPatterns | null;
 }
 
 /** What a function was loaded from: kept for the host (the server saves and versions it). */
@@ -89,6 +91,7 @@ class LoadedFunction {
       timeoutMs: s.timeoutMs,
       maxPages: limitPages(s.memoryBytes, this.prepared.info.memory.maxPages),
       memoryText: formatBytes(s.memoryBytes),
+      keys: s.keys,
     };
   }
 }
@@ -121,6 +124,7 @@ export class Runtime {
       capabilities: parseCapabilities(options.defaults?.capabilities ?? DEFAULTS.capabilities, this.#allowed),
       memoryBytes: parseMemoryLimit(options.defaults?.memoryLimit ?? DEFAULTS.memoryLimit),
       timeoutMs: parseTimeout(options.defaults?.timeoutMs ?? DEFAULTS.timeoutMs),
+      keys: null,
     };
     this.#limits = {
       maxModuleSize: parseMemoryLimit(options.maxModuleSize ?? DEFAULTS.maxModuleSize),
@@ -198,6 +202,7 @@ export class Runtime {
       capabilities: options.capabilities ? parseCapabilities(options.capabilities, this.#allowed) : from.capabilities,
       memoryBytes: options.memory !== undefined ? parseMemoryLimit(options.memory) : from.memoryBytes,
       timeoutMs: options.timeoutMs !== undefined ? parseTimeout(options.timeoutMs) : from.timeoutMs,
+      keys: options.keys !== undefined ? KeyPatterns.of(options.keys) : from.keys,
     };
   }
 
@@ -236,7 +241,7 @@ export class Runtime {
     }
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
-    const result = calls.call(args, readOnly, record, options?.answers);
+    const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null);
     // A guest error raised inside a library (json-as, the standard library) names the library's
     // line: the replay finds the caller's own line instead.
     const libraryAbort = result.error?.code === "ERR_GUEST" && LIBRARY_POSITION.test(result.error.message);
@@ -289,6 +294,7 @@ export class Runtime {
       capabilities: fn.settings.capabilities,
       memory: fn.settings.memoryBytes,
       timeoutMs: fn.settings.timeoutMs,
+      keys: fn.settings.keys ? fn.settings.keys.patterns : undefined,
       replace: true,
       sourceMap,
       entry: fn.source.entry,
@@ -328,6 +334,7 @@ export class Runtime {
       memory_limit: formatBytes(fn.settings.memoryBytes),
       memory_limit_bytes: fn.settings.memoryBytes,
       timeout_ms: fn.settings.timeoutMs,
+      keys: fn.settings.keys ? [...fn.settings.keys.patterns] : ["*"],
       loaded_at: new Date(fn.loadedAt).toISOString(),
       invocations: fn.counters.invocations,
       avg_duration_ms: Math.round(fn.counters.avgMs * 1000) / 1000,

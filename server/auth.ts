@@ -1,38 +1,55 @@
-// Who may talk to the server: requirepass (the `default` user) and named users from [server] users.
-// Passwords are compared in constant time through their hashes.
-import { createHash, timingSafeEqual } from "node:crypto";
+// Who may talk to the server and what they may do: the ACL users. `default` is Redis's: `on nopass`
+// with every permission until requirepass gives it a password or the config changes its rules.
+// Other users do not make AUTH mandatory by themselves. Passwords are kept as SHA-256 only.
+import { ConfigError } from "./config/load.js";
 import type { ServerConfig } from "./config/schema.js";
+import { AclRuleError, AclUser, splitRules, type CommandCatalog } from "./acl/user.js";
 
 export const NOAUTH = "NOAUTH Authentication required.";
 export const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 export const NO_PASSWORD_SET =
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
 
-interface User {
-  digest: Buffer;
-  enabled: boolean;
-}
-
-const digest = (s: string | Uint8Array) => createHash("sha256").update(s).digest();
 
 export class Auth {
-  #users = new Map<string, User>();
-  #defaultPassword: Buffer | null = null;
+  readonly #users = new Map<string, AclUser>();
+  readonly #catalog: CommandCatalog;
   #requirepass = "";
 
-  constructor(config: Pick<ServerConfig, "requirepass" | "users">) {
-    for (const u of config.users) this.#users.set(u.name, { digest: digest(u.password), enabled: u.enabled });
+  constructor(config: Pick<ServerConfig, "requirepass" | "users">, catalog: CommandCatalog) {
+    this.#catalog = catalog;
+    const def = new AclUser("default");
+    def.applyAll(["on", "nopass", "~*", "&*", "+@all"], catalog);
+    this.#users.set("default", def);
     this.setRequirePass(config.requirepass ?? null);
+    config.users.forEach((u, i) => {
+      // The older shape { name, password, enabled } keeps its meaning: every permission.
+      const tokens = u.rules !== undefined ? splitRules(u.rules) : [u.enabled === false ? "off" : "on", `>${u.password}`, "~*", "&*", "+@all"];
+      const user = this.#users.get(u.name) ?? new AclUser(u.name);
+      try {
+        user.applyAll(tokens, catalog);
+      } catch (e) {
+        if (!(e instanceof AclRuleError)) throw e;
+        const key = `server.users.${i}`;
+        throw new ConfigError(`${key} (${u.name}): rule '${e.token}': ${e.reason}; see docs/config.md#users-and-permissions`, null, key);
+      }
+      this.#users.set(u.name, user);
+    });
   }
 
-  /** Whether a new connection must authenticate before running commands. */
+  /** Whether a new connection must authenticate before running commands (default is not on nopass). */
   get required(): boolean {
-    return this.#defaultPassword !== null || this.#users.size > 0;
+    const d = this.default;
+    return !(d.enabled && d.nopass);
   }
 
-  /** CONFIG SET requirepass; empty or null removes the password. */
+  get default(): AclUser {
+    return this.#users.get("default")!;
+  }
+
+  /** CONFIG SET requirepass: the default user's only password; empty or null makes it nopass. */
   setRequirePass(password: string | null): void {
-    this.#defaultPassword = password ? digest(password) : null;
+    this.default.applyAll(password ? ["resetpass", `>${password}`] : ["nopass"], this.#catalog);
     this.#requirepass = password ?? "";
   }
 
@@ -42,18 +59,46 @@ export class Auth {
   }
 
   get hasDefaultPassword(): boolean {
-    return this.#defaultPassword !== null;
+    return !this.default.nopass;
   }
 
-  /** True when the pair is valid and the user enabled. */
-  check(user: string, password: Uint8Array): boolean {
-    const given = digest(password);
-    if (user === "default" && this.#defaultPassword !== null) return timingSafeEqual(given, this.#defaultPassword);
+  /** The user when the pair is valid and the user enabled, else null. Same work whether or not the user exists. */
+  authenticate(user: string, password: Uint8Array): AclUser | null {
     const u = this.#users.get(user);
     if (!u) {
-      timingSafeEqual(given, given); // same work whether or not the user exists
-      return false;
+      new AclUser("").matches(password);
+      return null;
     }
-    return timingSafeEqual(given, u.digest) && u.enabled;
+    return u.matches(password) && u.enabled ? u : null;
+  }
+
+  check(user: string, password: Uint8Array): boolean {
+    return this.authenticate(user, password) !== null;
+  }
+
+  get(name: string): AclUser | undefined {
+    return this.#users.get(name);
+  }
+
+  /** Names, sorted (ACL USERS). */
+  names(): string[] {
+    return [...this.#users.keys()].sort();
+  }
+
+  /** ACL SETUSER: creates the user (off, no permissions) when new; all rules apply or none. */
+  setUser(name: string, tokens: readonly string[]): AclUser {
+    const existing = this.#users.get(name);
+    const user = existing ?? new AclUser(name);
+    user.applyAll(tokens, this.#catalog);
+    if (!existing) this.#users.set(name, user);
+    return user;
+  }
+
+  deleteUser(name: string): boolean {
+    return this.#users.delete(name);
+  }
+
+  get catalog(): CommandCatalog {
+    return this.#catalog;
   }
 }

@@ -2,9 +2,11 @@
 // An error reply becomes a FerriteReplyError whose code comes from the reply's first word
 // (NOFUNC -> ERR_UNKNOWN_FUNCTION, TIMEOUT -> ERR_TIMEOUT, ...: docs/abi.md); a server without
 // functions (plain Redis, released Ferrite 0.2) gets a specific error that says what to run instead.
+import { readFileSync } from "node:fs";
 import { Redis, type RedisOptions } from "ioredis";
 import type { AllStats, Capability, ErrorCode, FailedCallJSON, FunctionInfo, FunctionStats } from "../runtime-sim/index.js";
 import { FerriteReplyError } from "../runtime-sim/host.js";
+import { missingPermission } from "./acl/hint.js";
 
 export { FerriteReplyError };
 export type { ErrorCode };
@@ -16,6 +18,8 @@ export interface WasmLoadOptions {
   memory?: string | number;
   /** Wall-clock limit per call in ms. */
   timeoutMs?: number;
+  /** KEYS: Redis globs over the keys the function's host calls may touch. Default: every key. */
+  keys?: readonly string[];
   /** Replace a function already loaded under this name. */
   replace?: boolean;
 }
@@ -99,15 +103,30 @@ export class FerriteClient {
   readonly redis: Redis;
   #probed: Promise<void> | null = null;
 
-  /** From a URL (redis://user:pass@host:port/db, rediss:// for TLS), options, or an ioredis client. */
+  /**
+   * From a URL (redis://user:pass@host:port/db, rediss:// for TLS), options, or an ioredis client.
+   * TLS files go in `options.tls` ({ ca, cert, key }); `tlsFiles()` reads them from paths.
+   */
   constructor(target: string | RedisOptions | Redis = "redis://127.0.0.1:6379", options: RedisOptions = {}) {
     if (target instanceof Redis) this.redis = target;
-    else if (typeof target === "string") this.redis = new Redis(target, options);
-    else this.redis = new Redis({ ...target, ...options });
+    // No INFO ready check: a user limited to functions may not run INFO (ioredis would warn each time).
+    else if (typeof target === "string") this.redis = new Redis(target, { enableReadyCheck: false, ...options });
+    else this.redis = new Redis({ enableReadyCheck: false, ...target, ...options });
   }
 
   static connect(url?: string, options?: RedisOptions): FerriteClient {
     return new FerriteClient(url, options);
+  }
+
+  /** ioredis `tls` options from PEM files: the CA that signed the server, and a client certificate. */
+  static tlsFiles(files: { ca?: string; cert?: string; key?: string }): NonNullable<RedisOptions["tls"]> {
+    const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f));
+    return { ca: read(files.ca), cert: read(files.cert), key: read(files.key) };
+  }
+
+  /** For a NOPERM reply: what to grant (`ACL SETUSER user +@wasm-deploy`, a key pattern); null for other replies. */
+  static missingPermission(reply: string): string | null {
+    return missingPermission(reply);
   }
 
   get #where(): string {
@@ -259,6 +278,7 @@ function loadArgs(o: WasmLoadOptions): (string | number)[] {
   if (o.capabilities) args.push("CAPABILITIES", ...o.capabilities);
   if (o.memory !== undefined) args.push("MEMORY", String(o.memory));
   if (o.timeoutMs !== undefined) args.push("TIMEOUT", o.timeoutMs);
+  if (o.keys?.length) args.push("KEYS", ...o.keys);
   if (o.replace) args.push("REPLACE");
   return args;
 }

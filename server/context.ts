@@ -3,6 +3,7 @@ import type { CallResult, Runtime } from "../runtime-sim/index.js";
 import type { FerriteConfig } from "./config/schema.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Auth } from "./auth.js";
+import type { AclUser } from "./acl/user.js";
 import type { Functions } from "./functions.js";
 import type { Protocol } from "./resp.js";
 import type { Triggers } from "./triggers.js";
@@ -55,7 +56,10 @@ export interface Client {
   readonly createdAt: number;
   proto: Protocol;
   authenticated: boolean;
+  /** The ACL user's name (CLIENT LIST, ACL WHOAMI). */
   user: string;
+  /** The ACL user the commands run as (default until AUTH). */
+  acl: AclUser;
   name: string | null;
   libName: string | null;
   libVer: string | null;
@@ -65,4 +69,6 @@ export interface Client {
   closeAfterReply(): void;
   /** True once the connection is closed or closing (a blocked command may stop waiting). */
   readonly closed: boolean;
+  /** Sends what is pending and closes (server shutdown, ACL DELUSER of its user). */
+  shutdown(): void;
 }

@@ -70,6 +70,7 @@ export class Functions {
         capabilities: info.capabilities,
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
+        keys: info.keys,
         source: kind,
         path,
         source_map: sourceMap !== undefined,
@@ -89,6 +90,7 @@ export class Functions {
         capabilities: version.capabilities,
         memory: version.memory_limit_bytes,
         timeoutMs: version.timeout_ms,
+        keys: version.keys ?? ["*"],
         replace: true,
         sourceMap: module.sourceMap,
         path: version.path ?? undefined,
@@ -103,7 +105,7 @@ export class Functions {
   update(name: string, settings: FunctionSettings): Promise<FunctionInfo> {
     return this.#exclusive(async () => {
       const info = await this.runtime.update(name, settings);
-      this.versions.updateSettings(name, { capabilities: info.capabilities, memory_limit_bytes: info.memory_limit_bytes, timeout_ms: info.timeout_ms });
+      this.versions.updateSettings(name, { capabilities: info.capabilities, memory_limit_bytes: info.memory_limit_bytes, timeout_ms: info.timeout_ms, keys: info.keys });
       await this.#persist();
       return this.info(name);
     });
@@ -143,6 +145,7 @@ export class Functions {
           capabilities: f.capabilities,
           memory: f.memory_limit_bytes,
           timeoutMs: f.timeout_ms,
+          keys: f.keys ?? ["*"],
           replace: true,
           sourceMap: f.sourceMap,
           path: f.path ?? undefined,
@@ -192,6 +195,7 @@ export class Functions {
         capabilities: info.capabilities,
         memory_limit_bytes: info.memory_limit_bytes,
         timeout_ms: info.timeout_ms,
+        keys: info.keys,
         source_map: source.sourceMap !== undefined,
         ...(history ? { version: history.active, versions: history.versions } : {}),
       };

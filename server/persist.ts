@@ -26,6 +26,8 @@ export interface PersistedFunction {
   capabilities: Capability[];
   memory_limit_bytes: number;
   timeout_ms: number;
+  /** KEYS patterns; absent in manifests written before KEYS existed (every key). */
+  keys?: string[];
   source_map: boolean;
   /** The active version and the kept ones (absent in manifests written before versions existed). */
   version?: number;

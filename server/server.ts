@@ -1,6 +1,8 @@
 // startServer: a RESP server around the runtime. Listens on 127.0.0.1 unless told otherwise, restores
 // persisted functions, and closes cleanly (connections, pending saves, the Redis store).
+import { readFile } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
+import tls from "node:tls";
 import { parseConfig } from "./config/load.js";
 import { bytesOf, MEMORY_BUDGET_DEFAULT, type ConfigInput, type FerriteConfig } from "./config/schema.js";
 import { type CallResult, FerriteError, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
@@ -8,6 +10,7 @@ import { HttpBridge } from "../runtime-sim/host.js";
 import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
 import { RedisStore } from "./store/redis-store.js";
 import { Auth } from "./auth.js";
+import { COMMANDS } from "./commands/index.js";
 import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
 import { Functions } from "./functions.js";
 import { DataDir } from "./persist.js";
@@ -28,9 +31,12 @@ export interface ServerOptions {
 
 export interface FerriteServer {
   readonly host: string;
+  /** The plain TCP port; the TLS port when plain TCP is off (port = 0 with tls_port). */
   readonly port: number;
-  /** redis://host:port, for clients. */
+  /** redis://host:port, for clients (rediss:// when only TLS is served). */
   readonly url: string;
+  /** The TLS port, when [server] tls_port is set. */
+  readonly tlsPort: number | null;
   /** The runtime behind WASM.* (for tests and embedding). */
   readonly runtime: Runtime;
   /** http://host:port/metrics when [server] metrics_port is set, else null. */
@@ -52,6 +58,7 @@ const LEVELS: Record<LogEntry["level"], LogLevel> = { trace: "debug", debug: "de
 
 export async function startServer(options: ServerOptions = {}): Promise<FerriteServer> {
   const config = parseConfig(options.config ?? {});
+  const auth = new Auth(config.server, { has: (name) => COMMANDS.has(name) });
   const log: Logger = options.log ?? (() => {});
   const clock = options.runtime?.clock ?? Date.now;
 
@@ -117,7 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
+    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
   } catch (e) {
     await bridge?.close();
     await redis?.close();
@@ -126,6 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
 }
 
 interface Parts {
+  auth: Auth;
   runtime: Runtime;
   functions: Functions;
   triggers: Triggers;
@@ -140,7 +148,12 @@ interface Parts {
 async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServer> {
   const clients = new Set<Connection>();
   const stats: ServerStats = { connectionsReceived: 0, commandsProcessed: 0, protocolErrors: 0, authFailures: 0 };
-  const listener = net.createServer({ noDelay: true, keepAlive: true });
+  const srv = config.server;
+  const tlsOn = srv.tls_port !== undefined;
+  // Redis's rule: port 0 turns plain TCP off when TLS is served; otherwise it picks a free port.
+  const plain = tlsOn && srv.port === 0 ? null : net.createServer({ noDelay: true, keepAlive: true });
+  const secure = tlsOn ? tls.createServer(await tlsOptions(config)) : null;
+  const first = (plain ?? secure)!;
   const context: ServerContext = {
     config,
     runtime: parts.runtime,
@@ -148,49 +161,58 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     triggers: parts.triggers,
     keyspace: parts.keyspace,
     observe: parts.observe,
-    auth: new Auth(config.server),
+    auth: parts.auth,
     settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
     stats,
     clients,
     startedAt: Date.now(),
     address: () => {
-      const a = listener.address() as AddressInfo | null;
+      const a = first.address() as AddressInfo | null;
       return { host: a?.address ?? config.server.bind, port: a?.port ?? config.server.port };
     },
     log: parts.log,
     onCall: parts.onCall,
   };
 
-  listener.on("connection", (socket) => {
+  const accept = (socket: net.Socket) => {
     stats.connectionsReceived++;
     clients.add(new Connection(socket, context, (c) => clients.delete(c)));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      const where = `${config.server.bind}:${config.server.port}`;
-      const why =
-        e.code === "EADDRINUSE"
-          ? `${where} is already in use; stop the other server or choose another port ([server] port, --port)`
-          : e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND"
-            ? `${config.server.bind} is not an address of this machine; fix [server] bind`
-            : `${e.message}; check [server] bind and port`;
-      reject(new ServerStartError(`cannot listen on ${where}: ${why}`, e));
-    };
-    listener.once("error", onError);
-    listener.listen({ host: config.server.bind, port: config.server.port }, () => {
-      listener.off("error", onError);
-      resolve();
+  };
+  plain?.on("connection", accept);
+  if (secure) {
+    secure.on("secureConnection", (socket: tls.TLSSocket) => {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true);
+      // "optional": a client that shows a certificate must show a valid one.
+      if (srv.tls_auth_clients === "optional" && !socket.authorized && socket.getPeerCertificate()?.raw) {
+        parts.log("warn", `TLS client ${socket.remoteAddress}:${socket.remotePort} refused: ${socket.authorizationError}`);
+        socket.destroy();
+        return;
+      }
+      accept(socket);
     });
-  });
-  listener.on("error", (e) => parts.log("error", `listener error: ${e.message}`));
+    secure.on("tlsClientError", (e, socket) => {
+      parts.log("debug", `TLS handshake with ${socket.remoteAddress ?? "a client"} failed: ${e.message}`);
+    });
+  }
+
+  const bound: net.Server[] = [];
+  try {
+    if (plain) await bind(plain, config, srv.port);
+    bound.push(...(plain ? [plain] : []));
+    if (secure) await bind(secure, config, srv.tls_port!);
+  } catch (e) {
+    for (const l of bound) l.close();
+    throw e;
+  }
+  for (const l of [plain, secure]) l?.on("error", (e) => parts.log("error", `listener error: ${e.message}`));
 
   let metrics: MetricsServer | null = null;
   if (config.server.metrics_port !== undefined) {
     try {
       metrics = await serveMetrics(metricsSources(parts), config.server.metrics_bind, config.server.metrics_port);
     } catch (e) {
-      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      for (const l of [plain, secure]) l?.close();
       const err = e as NodeJS.ErrnoException;
       const where = `${config.server.metrics_bind}:${config.server.metrics_port}`;
       const why = err.code === "EADDRINUSE" ? "that port is in use; choose another ([server] metrics_port, --metrics-port)" : `${err.message}; check [server] metrics_bind and metrics_port`;
@@ -200,27 +222,33 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
   }
 
   const { host, port } = context.address();
-  parts.log("info", `ferrite-wasm listening on ${host}:${port} (store: ${parts.keyspace.kind})`);
+  const tlsPort = secure ? (secure.address() as AddressInfo).port : null;
+  const where = [plain ? `${host}:${port}` : null, secure ? `${host}:${tlsPort} (TLS)` : null].filter(Boolean).join(" and ");
+  parts.log("info", `ferrite-wasm listening on ${where} (store: ${parts.keyspace.kind})`);
   if (metrics) parts.log("info", `Prometheus metrics at ${metrics.url}`);
   if (config.server.bind !== "127.0.0.1" && config.server.bind !== "::1" && config.server.bind !== "localhost" && !context.auth.required) {
     parts.log("warn", `listening on ${config.server.bind} without a password: anyone who can reach it can load and run code; set [server] requirepass`);
+  }
+  if (config.server.users.length > 0 && !context.auth.required) {
+    parts.log("warn", "users are configured but the default user needs no password, so clients that do not AUTH run as default with every permission; set requirepass or add a user named default with rules = \"off\"");
   }
 
   let closing: Promise<void> | null = null;
   return {
     host,
     port,
-    url: `redis://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    tlsPort,
+    url: `${plain ? "redis" : "rediss"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     runtime: parts.runtime,
     keyspace: parts.keyspace,
     metricsUrl: metrics?.url ?? null,
     close() {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
+        const stopped = [plain, secure].map((l) => (l ? new Promise<void>((resolve) => l.close(() => resolve())) : null));
         for (const c of clients) c.shutdown();
         await parts.observe.close(); // ends blocked WASM.LOGS waits
         await metrics?.close();
-        await stopped;
+        await Promise.all(stopped);
         await parts.functions.idle();
         await parts.triggers.idle();
         await parts.redis?.close();
@@ -251,4 +279,48 @@ function metricsSources(parts: Parts) {
     functionsLoaded: () => parts.runtime.list().length,
     store: () => parts.redis?.metrics ?? null,
   };
+}
+
+function bind(listener: net.Server, config: FerriteConfig, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const where = `${config.server.bind}:${port}`;
+      const key = listener instanceof tls.Server ? "tls_port" : "port";
+      const why =
+        e.code === "EADDRINUSE"
+          ? `${where} is already in use; stop the other server or choose another port ([server] ${key}${key === "port" ? ", --port" : ""})`
+          : e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND"
+            ? `${config.server.bind} is not an address of this machine; fix [server] bind`
+            : `${e.message}; check [server] bind and ${key}`;
+      reject(new ServerStartError(`cannot listen on ${where}: ${why}`, e));
+    };
+    listener.once("error", onError);
+    listener.listen({ host: config.server.bind, port }, () => {
+      listener.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** The TLS port's certificate, key and client-certificate rule, read at start. */
+async function tlsOptions(config: FerriteConfig): Promise<tls.TlsOptions> {
+  const srv = config.server;
+  const read = (key: "tls_cert_file" | "tls_key_file" | "tls_ca_cert_file") =>
+    readFile(srv[key]!).catch((e: NodeJS.ErrnoException) => {
+      throw new ServerStartError(`cannot read [server] ${key} ${srv[key]}: ${e.code === "ENOENT" ? "no such file" : e.message}; give a PEM file`, e);
+    });
+  const [cert, key, ca] = await Promise.all([read("tls_cert_file"), read("tls_key_file"), srv.tls_ca_cert_file ? read("tls_ca_cert_file") : undefined]);
+  const options: tls.TlsOptions = {
+    cert,
+    key,
+    ca,
+    requestCert: srv.tls_auth_clients !== "no",
+    rejectUnauthorized: srv.tls_auth_clients === "yes",
+  };
+  try {
+    tls.createSecureContext(options); // a key that does not match its certificate fails here, not at the first client
+  } catch (e) {
+    throw new ServerStartError(`[server] TLS files cannot be used (${(e as Error).message}); check that tls_key_file is the key of tls_cert_file and both are PEM`, e);
+  }
+  return options;
 }

@@ -5,6 +5,8 @@
 import type net from "node:net";
 import RedisParser from "redis-parser";
 import { NOAUTH } from "./auth.js";
+import type { AclUser } from "./acl/user.js";
+import { refusal } from "./acl/check.js";
 import { FLAGS, lookupCommand } from "./commands/index.js";
 import type { Client, ServerContext } from "./context.js";
 import { splitArgs } from "./inline.js";
@@ -35,6 +37,7 @@ export class Connection implements Client {
   proto: Protocol = 2;
   authenticated: boolean;
   user = "default";
+  acl: AclUser;
   name: string | null = null;
   libName: string | null = null;
   libVer: string | null = null;
@@ -64,6 +67,7 @@ export class Connection implements Client {
     this.#socket = socket;
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.authenticated = !server.auth.required;
+    this.acl = server.auth.default;
     this.#parser = new RedisParser({
       returnBuffers: true,
       returnReply: (reply) => {
@@ -233,6 +237,10 @@ export class Connection implements Client {
       return new ErrorReply(`ERR wrong number of arguments for '${spec.name}' command`);
     }
     if (!server.config.wasm.enabled && FLAGS.wasm.has(spec.name)) return WASM_DISABLED;
+    if (!this.acl.unrestricted) {
+      const refused = refusal(this.acl, spec, args);
+      if (refused !== null) return refused;
+    }
     try {
       // Triggers run before the write; a refusal means the handler never runs.
       const refused = FLAGS.write.has(spec.name) ? server.triggers.check(spec.name, args, this) : null;

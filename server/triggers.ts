@@ -9,6 +9,8 @@ import type { Client, Logger } from "./context.js";
 import type { Observability } from "./observability/index.js";
 import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
 
+const NO_OPTIONS = {};
+
 /** What TRIGGER.CREATE defines and data_dir keeps. */
 export interface TriggerDef {
   name: string;
@@ -119,7 +121,9 @@ export class Triggers {
         if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
         const args: Uint8Array[] = [Buffer.from(w.event), w.key];
         if (w.value !== null) args.push(w.value);
-        const r = this.runtime.call(t.def.function, args, this.observe?.callOptions(false));
+        // The function runs with the key permissions of the user whose write fired it.
+        const base = this.observe?.callOptions(false);
+        const r = this.runtime.call(t.def.function, args, client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base);
         this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
         t.executions++;
         t.lastExecution = this.clock();

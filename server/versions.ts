@@ -22,6 +22,8 @@ export interface VersionRecord {
   capabilities: Capability[];
   memory_limit_bytes: number;
   timeout_ms: number;
+  /** KEYS patterns (absent in records written before KEYS existed: every key). */
+  keys?: string[];
   /** The command that deployed it. */
   source: DeployKind;
   /** The file it came from, null for WASM.LOADB. */
@@ -64,7 +66,7 @@ export class Versions {
   }
 
   /** WASM.UPDATE changes the active version's settings in place: the code did not change. */
-  updateSettings(name: string, s: Pick<VersionRecord, "capabilities" | "memory_limit_bytes" | "timeout_ms">): void {
+  updateSettings(name: string, s: Pick<VersionRecord, "capabilities" | "memory_limit_bytes" | "timeout_ms" | "keys">): void {
     const v = this.active(name);
     if (v) Object.assign(v, s);
   }
@@ -141,6 +143,7 @@ function sameDeploy(a: Omit<VersionRecord, "version">, b: Omit<VersionRecord, "v
     a.memory_limit_bytes === b.memory_limit_bytes &&
     a.timeout_ms === b.timeout_ms &&
     a.path === b.path &&
-    a.capabilities.join(",") === b.capabilities.join(",")
+    a.capabilities.join(",") === b.capabilities.join(",") &&
+    (a.keys ?? ["*"]).join("\n") === (b.keys ?? ["*"]).join("\n")
   );
 }

@@ -44,7 +44,7 @@ export function deployCommand(): Command {
     .addHelpText(
       "after",
       `
-Each function goes with the capabilities, memory and timeout_ms of ferrite.toml; after the
+Each function goes with the capabilities, memory, timeout_ms and keys of ferrite.toml; after the
 load, WASM.INFO must report the same module (size, sha256) and the same settings.
 
 Examples:
@@ -96,7 +96,7 @@ async function deployOne(client: FerriteClient, fn: FunctionSpec, replace: boole
   const base = { name: fn.name, size: wasm.byteLength, sha256, capabilities: fn.capabilities, memory: fn.memory, timeoutMs: fn.timeoutMs };
   try {
     // LOADB has no ENTRY keyword: the server picks the export by the function's name (checked below).
-    await client.wasmLoadB(fn.name, wasm, { capabilities: fn.capabilities, memory: fn.memory, timeoutMs: fn.timeoutMs, replace });
+    await client.wasmLoadB(fn.name, wasm, { capabilities: fn.capabilities, memory: fn.memory, timeoutMs: fn.timeoutMs, keys: fn.keys, replace });
   } catch (e) {
     if (!(e instanceof FerriteReplyError)) throw e;
     return { ...base, ok: false, entry: null, durationMs: performance.now() - started, error: (e as Error).message, mismatches: [] };
@@ -122,6 +122,8 @@ function compare(fn: FunctionSpec, bytes: number, sha256: string, info: Function
   const have = [...info.capabilities];
   if ([...want].sort().join(",") !== have.sort().join(",")) out.push(`capabilities: ferrite.toml grants [${want.join(", ")}], the server granted [${have.join(", ")}]`);
   if (info.memory_limit_bytes !== fn.memoryBytes) out.push(`memory: ferrite.toml says ${fn.memory}, the server has ${info.memory_limit}`);
+  const keys = fn.keys ?? ["*"];
+  if (info.keys !== undefined && info.keys.join(" ") !== keys.join(" ")) out.push(`keys: ferrite.toml says ${keys.join(" ")}, the server has ${info.keys.join(" ")}`);
   if (info.timeout_ms !== fn.timeoutMs) out.push(`timeout: ferrite.toml says ${fn.timeoutMs} ms, the server has ${info.timeout_ms} ms`);
   if (fn.entry !== undefined && info.entry !== fn.entry) out.push(`entry: ferrite.toml says ${fn.entry}, the server runs ${info.entry} (WASM.LOADB picks the export named like the function, else the only entry)`);
   return out;

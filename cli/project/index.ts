@@ -41,6 +41,7 @@ export async function loadProject(dir: string | URL = process.cwd(), options: Pr
       capabilities: fn.capabilities,
       memory: fn.memory,
       timeoutMs: fn.timeoutMs,
+      keys: fn.keys,
       entry: fn.entry,
       sourceMap: await readFile(`${fn.wasmPath}.map`, "utf8").catch(() => undefined),
     });

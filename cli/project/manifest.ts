@@ -23,6 +23,8 @@ const FunctionSchema = z.strictObject({
     .refine((v) => validMemory(v), { error: (issue) => `invalid memory limit '${String(issue.input)}'` })
     .default(DEFAULTS.memoryLimit),
   timeout_ms: z.number().refine((ms) => valid(parseTimeout, ms), { error: (issue) => `invalid timeout ${String(issue.input)}` }).default(DEFAULTS.timeoutMs),
+  /** KEYS: Redis globs over the keys its host calls may touch. Unset: every key. */
+  keys: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const BuildSchema = z.strictObject({
@@ -43,6 +45,7 @@ const HINTS: Record<string, string> = {
   capabilities: `list what the function needs, from ${CAPABILITY_NAMES.join(", ")}; e.g. capabilities = ["read"] or [] for none`,
   memory: 'write a size such as "512KB" or "10MB" (powers of 1024; a bare number is bytes)',
   timeout_ms: "write whole milliseconds above 0, e.g. timeout_ms = 1000",
+  keys: 'list Redis glob patterns of the keys it may touch, e.g. keys = ["user:*"] (leave it out for every key)',
   build: 'use a [build] table with out_dir = "build" and optimize = "size" or "speed"',
   out_dir: 'name the folder modules are written to, e.g. out_dir = "build"',
   optimize: 'use "size" (smallest module, the default) or "speed"',
@@ -59,6 +62,8 @@ export interface FunctionSpec {
   memory: string;
   memoryBytes: number;
   timeoutMs: number;
+  /** KEYS patterns; undefined: every key. */
+  keys: string[] | undefined;
   /** build/<name>.wasm */
   wasmPath: string;
 }
@@ -160,6 +165,7 @@ export function parseManifest(text: string, file: string): Manifest {
       memory: String(f.memory),
       memoryBytes: parseMemoryLimit(f.memory),
       timeoutMs: f.timeout_ms,
+      keys: f.keys,
       wasmPath: path.join(outDir, `${name}.wasm`),
     })),
   };

@@ -1,6 +1,7 @@
 // Talking to a server: the URL from --url or FERRITE_URL, one connection attempt (no
 // retries, so a wrong URL fails in seconds), and server answers turned into messages with a fix.
 import type { FerriteClient } from "../../server/client.js";
+import { missingPermission } from "../../server/acl/hint.js";
 import { FerriteError } from "../../runtime-sim/index.js";
 import { FerriteReplyError } from "../../runtime-sim/host.js";
 import { CliError } from "../shared/errors.js";
@@ -53,7 +54,22 @@ export async function withServer<T>(opts: RemoteOptions, work: (client: FerriteC
   const url = targetUrl(opts);
   checkUrl(url);
   const { FerriteClient } = await import("../../server/client.js");
+  const files = {
+    ca: opts.tlsCa ?? process.env.FERRITE_TLS_CA,
+    cert: opts.tlsCert ?? process.env.FERRITE_TLS_CERT,
+    key: opts.tlsKey ?? process.env.FERRITE_TLS_KEY,
+  };
+  let tls;
+  if (files.ca || files.cert || files.key) {
+    if (!url.startsWith("rediss://")) throw new CliError("ERR_USAGE", "--tls-ca, --tls-cert and --tls-key are for TLS servers", "write the URL as rediss://host:port");
+    try {
+      tls = FerriteClient.tlsFiles(files);
+    } catch (e) {
+      throw new CliError("ERR_USAGE", `cannot read a TLS file: ${(e as Error).message}`, "check the paths given to --tls-ca, --tls-cert and --tls-key");
+    }
+  }
   const client = new FerriteClient(url, {
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
@@ -99,7 +115,7 @@ function connectError(url: string, e: Error & { code?: string }): CliError {
     return new CliError("ERR_CONNECT", `cannot connect to ${shown}: no answer within 5 s`, "check the host and port, and that a firewall lets the connection through");
   }
   if (/SSL|TLS|certificate|EPROTO/i.test(text)) {
-    return new CliError("ERR_CONNECT", `cannot connect to ${shown}: TLS failed (${text})`, "use rediss:// only for servers that speak TLS, and redis:// for the others (ferrite-wasm serve speaks plain RESP)");
+    return new CliError("ERR_CONNECT", `cannot connect to ${shown}: TLS failed (${text})`, "use rediss:// only for servers that speak TLS (ferrite-wasm serve with [server] tls_port), with --tls-ca for a private CA and --tls-cert/--tls-key when the server checks client certificates");
   }
   return new CliError("ERR_CONNECT", `cannot connect to ${shown}: ${text}`, "check --url (or FERRITE_URL), and that the server is running");
 }
@@ -159,6 +175,10 @@ function fixForReply(err: FerriteReplyError): string | null {
       return "use less memory, or raise its limit (`ferrite-wasm update <fn> --memory SIZE`)";
     case "ERR_READONLY":
       return "call it without --read-only";
+    case "ERR_NOPERM": {
+      const grant = missingPermission(err.reply);
+      return grant ? `the user in --url lacks this permission; an admin can grant it with ${grant}` : "connect as a user with that permission (redis://USER:PASSWORD@host:port)";
+    }
   }
   if (/has no file|loaded with WASM.LOADB/i.test(err.reply)) return "deploy it again with `ferrite-wasm deploy --replace` instead";
   return null;

@@ -51,10 +51,14 @@ export interface SharedOptions {
   entry?: string;
   readOnly?: boolean;
   port?: number;
+  /** With url: PEM files for TLS (rediss://). */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** The options of a command that talks to a server. */
-export type RemoteOptions = Pick<SharedOptions, "json" | "url">;
+export type RemoteOptions = Pick<SharedOptions, "json" | "url" | "tlsCa" | "tlsCert" | "tlsKey">;
 
 interface Block {
   flags: string;
@@ -73,6 +77,9 @@ const BLOCKS = {
     help: "the server: redis://[user:pass@]host:port, or rediss:// for TLS (default: $FERRITE_URL or redis://127.0.0.1:6379)",
   },
   port: { flags: "-p, --port <port>", help: "TCP port (default 6379; 0 picks a free one)", parse: port },
+  tlsCa: { flags: "--tls-ca <file>", help: "with rediss://: the CA certificate (PEM) that signed the server's (default: $FERRITE_TLS_CA)" },
+  tlsCert: { flags: "--tls-cert <file>", help: "with rediss://: a client certificate (PEM), for servers with tls_auth_clients (default: $FERRITE_TLS_CERT)" },
+  tlsKey: { flags: "--tls-key <file>", help: "the key of --tls-cert (default: $FERRITE_TLS_KEY)" },
 } satisfies Record<Exclude<keyof SharedOptions, "json">, Block>;
 
 export type OptionBlock = keyof typeof BLOCKS;
@@ -86,6 +93,8 @@ export function withOptions(cmd: Command, blocks: Partial<Record<OptionBlock, tr
     const block: Block = BLOCKS[name];
     if (block.parse) cmd.option(block.flags, help === true ? block.help : help, block.parse);
     else cmd.option(block.flags, help === true ? block.help : help);
+    // Every command that takes --url may need TLS files for a rediss:// server.
+    if (name === "url") for (const t of ["tlsCa", "tlsCert", "tlsKey"] as const) cmd.option(BLOCKS[t].flags, BLOCKS[t].help);
   }
   return cmd;
 }

@@ -1,6 +1,7 @@
 // THE host-function table of ABI v1: each import's signature, the capability it needs, whether it
 // writes, and its handler. call.ts links it; capabilities.ts enforces `capability` and `write`.
 // Handlers only do the work: they never check capabilities, limits or read-only mode.
+import type { KeyAccess } from "../capabilities.js";
 import type { Capability, HttpRequest, HttpResponse, LogLevel } from "../options.js";
 import type { Transaction } from "../store/transaction.js";
 import type { GuestMemory } from "./guest-memory.js";
@@ -31,6 +32,8 @@ export interface HostFunction {
   capability: Capability | null;
   /** Refused in WASM.CALLREAD whatever the capabilities. */
   write: boolean;
+  /** Takes a key as its first (ptr, len) pair, checked against KEYS and the caller's key permissions. */
+  key: KeyAccess | null;
   handler: (ctx: HostContext, ...args: number[]) => number | bigint | void;
 }
 
@@ -51,6 +54,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: "read",
     write: false,
+    key: "read",
     handler(ctx, kp, kl) {
       const value = ctx.tx.get(ctx.mem.read("ferrite_get", kp, kl));
       return value === null ? 0 : ctx.mem.writeBlock("ferrite_get", value);
@@ -62,6 +66,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: "read",
     write: false,
+    key: "read",
     handler: (ctx, kp, kl) => (ctx.tx.exists(ctx.mem.read("ferrite_exists", kp, kl)) ? 1 : 0),
   },
   {
@@ -70,6 +75,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: "write",
     write: true,
+    key: "write",
     handler(ctx, kp, kl, vp, vl) {
       ctx.tx.set(ctx.mem.read("ferrite_set", kp, kl), ctx.mem.read("ferrite_set", vp, vl));
       return 0;
@@ -81,6 +87,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: "delete",
     write: true,
+    key: "delete",
     handler: (ctx, kp, kl) => (ctx.tx.del(ctx.mem.read("ferrite_del", kp, kl)) ? 1 : 0),
   },
   {
@@ -89,6 +96,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [],
     capability: null,
     write: false,
+    key: null,
     handler(ctx, p, l) {
       ctx.setReturn(p, l);
     },
@@ -99,6 +107,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [],
     capability: null,
     write: false,
+    key: null,
     handler(ctx, p, l) {
       ctx.setError(ctx.mem.readString("ferrite_error", p, l));
     },
@@ -109,6 +118,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [],
     capability: "log",
     write: false,
+    key: null,
     handler(ctx, level, p, l) {
       const message = ctx.mem.readString("ferrite_log", p, l);
       ctx.log(LOG_LEVELS[Math.min(Math.max(level | 0, 0), 4)], message);
@@ -120,6 +130,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: ["i64"],
     capability: "time",
     write: false,
+    key: null,
     handler: (ctx) => BigInt(Math.floor(ctx.now())),
   },
   {
@@ -128,6 +139,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: ["f64"],
     capability: "random",
     write: false,
+    key: null,
     handler: (ctx) => ctx.random(),
   },
   {
@@ -136,6 +148,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: null,
     write: false,
+    key: null,
     handler: (ctx) => ctx.args.length,
   },
   {
@@ -144,6 +157,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: null,
     write: false,
+    key: null,
     handler(ctx, index) {
       const arg = index >= 0 && index < ctx.args.length ? ctx.args[index] : undefined;
       return arg === undefined ? 0 : ctx.mem.writeBlock("ferrite_arg", arg);
@@ -155,6 +169,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [I32],
     capability: "http",
     write: false,
+    key: null,
     handler(ctx, p, l) {
       const response = ctx.http(parseHttpRequest(ctx.mem.readString("ferrite_http", p, l)));
       return ctx.mem.writeBlock("ferrite_http", encoder.encode(JSON.stringify(response)));
@@ -167,6 +182,7 @@ export const HOST_FUNCTIONS: readonly HostFunction[] = [
     results: [],
     capability: null,
     write: false,
+    key: null,
     handler(ctx, msg, file, line, col) {
       const message = decodeAbort(ctx.mem, msg, file, line, col);
       ctx.setError(message);

@@ -173,6 +173,7 @@ export const ADMIN_COMMANDS: CommandSpec[] = [
     name: "info",
     arity: -1,
     flags: ["readonly"],
+    acl: ["dangerous"],
     group: "server",
     summary: "INFO [server|clients|memory|persistence|stats|keyspace|wasm ...].",
     handler: (c, args) => info(c.server, args.slice(1).map((a) => a.toString().toLowerCase())),

@@ -11,13 +11,15 @@ const HELLO_NOAUTH =
   "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
 
 function authenticate(c: Client, user: string, password: Buffer): void {
-  if (!c.server.auth.check(user, password)) {
+  const acl = c.server.auth.authenticate(user, password);
+  if (acl === null) {
     c.server.stats.authFailures++;
     c.server.log("warn", `failed AUTH for user '${user}' from ${c.addr}`);
     throw new CommandError(WRONGPASS);
   }
   c.authenticated = true;
   c.user = user;
+  c.acl = acl;
 }
 
 function checkName(name: Buffer): string | null {
@@ -181,6 +183,7 @@ export const CONNECTION_COMMANDS: CommandSpec[] = [
       c.name = null;
       c.authenticated = !c.server.auth.required;
       c.user = "default";
+      c.acl = c.server.auth.default;
       return new SimpleString("RESET");
     },
   },

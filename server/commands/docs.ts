@@ -1,6 +1,7 @@
 // COMMAND, COMMAND COUNT | INFO | DOCS | LIST: the registry described in Redis 7's shapes, enough for
 // redis-cli's hints and clients that introspect. Built from the specs, so it cannot drift from them.
 import { CommandError, MapReply, SetReply, SimpleString, type Reply } from "../resp.js";
+import { commandCategories } from "../acl/categories.js";
 import { withSubcommands, type CommandSpec, type SubcommandSpec } from "./registry.js";
 
 type Registry = () => ReadonlyMap<string, CommandSpec>;
@@ -14,7 +15,7 @@ function infoEntry(spec: CommandSpec): Reply {
     first,
     last,
     step,
-    new SetReply([new SimpleString(`@${spec.group}`)]),
+    new SetReply(commandCategories(spec).map((c) => new SimpleString(`@${c}`))), // ACL categories, as Redis 7
     [],
     [],
     (spec.subcommands ?? []).map((sub) => [`${spec.name}|${sub.name}`, sub.arity, new SetReply([]), 0, 0, 0, new SetReply([]), [], [], []]),
@@ -71,6 +72,7 @@ export function commandSpec(registry: Registry): CommandSpec {
     name: "command",
     arity: -1,
     flags: ["connection"],
+    acl: ["connection"],
     group: "server",
     summary: "Describes the commands this server knows.",
     subcommands: subs,

@@ -1,4 +1,5 @@
 // The registry: every command family's specs in one map, by lower- and upper-case name.
+import { aclCommand } from "./acl.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { CONNECTION_COMMANDS } from "./connection.js";
 import { commandSpec } from "./docs.js";
@@ -28,7 +29,7 @@ const ALL: CommandSpec[] = [
 ];
 
 const byName = new Map<string, CommandSpec>();
-ALL.push(commandSpec(() => byName));
+ALL.push(commandSpec(() => byName), aclCommand(() => byName));
 for (const spec of ALL) {
   byName.set(spec.name, spec);
   byName.set(spec.name.toUpperCase(), spec); // most clients send upper case: one lookup, no lowering

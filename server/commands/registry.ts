@@ -1,5 +1,6 @@
 // Command specs as data: name, arity (Redis convention: n exact, -n at least n), flags, docs.
 // socket.ts checks arity, auth and the wasm switch from these fields; handlers never do.
+import type { AclCategory } from "../acl/categories.js";
 import type { Client } from "../context.js";
 import { CommandError, SimpleString, type Reply } from "../resp.js";
 
@@ -20,6 +21,8 @@ export interface SubcommandSpec {
   /** Arity counting the parent and the subcommand ("CLIENT SETNAME n" is 3). */
   arity: number;
   summary: string;
+  /** ACL categories when they differ from the parent's (ACL WHOAMI is not @admin). */
+  acl?: readonly AclCategory[];
   handler: Handler;
 }
 
@@ -33,6 +36,11 @@ export interface CommandSpec {
   /** COMMAND DOCS group and summary. */
   group: string;
   summary: string;
+  /**
+   * ACL categories (ACL CAT), without @fast/@slow, which come from the "fast" flag. Unset: derived
+   * from the flags and group as Redis derives its implicit ones (server/acl/categories.ts).
+   */
+  acl?: readonly AclCategory[];
   /** First key, last key (-1: to the end), step; [0, 0, 0] when the command takes no keys. */
   keys?: readonly [number, number, number];
   subcommands?: readonly SubcommandSpec[];

@@ -35,6 +35,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     name: "trigger.create",
     arity: -9,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "Calls a function before each matching write; a failed call refuses the write.",
     async handler(c, args) {
@@ -46,6 +47,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     name: "trigger.delete",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "Deletes a trigger.",
     async handler(c, args) {
@@ -58,6 +60,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     arity: -1,
     maxArgs: 3,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "Trigger names in creation order: TRIGGER.LIST [PATTERN glob].",
     handler(c, args) {
@@ -69,6 +72,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     name: "trigger.info",
     arity: 2,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "A trigger's definition and counters.",
     handler(c, args) {
@@ -91,6 +95,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     name: "trigger.enable",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "Enables a trigger.",
     async handler(c, args) {
@@ -102,6 +107,7 @@ export const TRIGGER_COMMANDS: CommandSpec[] = [
     name: "trigger.disable",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "trigger",
     summary: "Disables a trigger: matching writes go ahead without calling its function.",
     async handler(c, args) {

@@ -10,7 +10,10 @@ const NO_ARGS: readonly Uint8Array[] = [];
 function call(c: Client, args: Buffer[], readOnly: boolean): Reply {
   const name = args[1].toString();
   const { observe } = c.server;
-  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, observe.callOptions(readOnly));
+  // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
+  const base = observe.callOptions(readOnly);
+  const options = c.acl.allKeys ? base : c.acl.callOptions(base);
+  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
   observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);
@@ -21,6 +24,7 @@ export const WASM_CALL_COMMANDS: CommandSpec[] = [
     name: "wasm.call",
     arity: -2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-call"],
     group: "wasm",
     summary: "Calls a function; its writes are applied all together or not at all.",
     handler: (c, args) => call(c, args, false),
@@ -29,6 +33,7 @@ export const WASM_CALL_COMMANDS: CommandSpec[] = [
     name: "wasm.callread",
     arity: -2,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-call"],
     group: "wasm",
     summary: "Calls a function that may only read; any write fails the call.",
     handler: (c, args) => call(c, args, true),

@@ -7,6 +7,7 @@ export const WASM_INFO_COMMANDS: CommandSpec[] = [
     name: "wasm.list",
     arity: 1,
     flags: ["readonly", "wasm", "fast"],
+    acl: ["wasm", "wasm-info"],
     group: "wasm",
     summary: "Lists loaded functions in load order.",
     handler: (c) => c.server.runtime.list(),
@@ -15,6 +16,7 @@ export const WASM_INFO_COMMANDS: CommandSpec[] = [
     name: "wasm.info",
     arity: 2,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-info"],
     group: "wasm",
     summary: "A function's settings and counters, as JSON.",
     handler: (c, args) => JSON.stringify(c.server.functions.info(text(args[1]))),
@@ -24,6 +26,7 @@ export const WASM_INFO_COMMANDS: CommandSpec[] = [
     arity: -1,
     maxArgs: 2,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-info"],
     group: "wasm",
     summary: "A function's statistics as JSON; without a name, every function's plus totals.",
     handler(c, args) {

@@ -1,13 +1,14 @@
 // WASM.LOAD, WASM.LOADB, WASM.UPDATE, WASM.RELOAD, WASM.UNLOAD (ABI v1 command grammar):
-//   WASM.LOAD name path [CAPABILITIES c ...] [MEMORY m] [TIMEOUT ms] [REPLACE]
-// Keywords are case-insensitive; CAPABILITIES takes names up to the next keyword.
+//   WASM.LOAD name path [CAPABILITIES c ...] [MEMORY m] [TIMEOUT ms] [KEYS pattern ...] [REPLACE]
+// Keywords are case-insensitive; CAPABILITIES and KEYS take values up to the next keyword (a key
+// pattern spelt like a keyword is written with a backslash: \\MEMORY matches the key MEMORY).
 import type { Capability, LoadOptions } from "../../runtime-sim/index.js";
 import { parseTimeout } from "../../runtime-sim/index.js";
 import { OK } from "../resp.js";
 import { keyword, syntaxError, text } from "./args.js";
 import { clip, type CommandSpec } from "./registry.js";
 
-const KEYWORDS = new Set(["CAPABILITIES", "MEMORY", "TIMEOUT", "REPLACE"]);
+const KEYWORDS = new Set(["CAPABILITIES", "MEMORY", "TIMEOUT", "KEYS", "REPLACE"]);
 
 /** Parses the options from args[from] on; REPLACE only where a load may replace. */
 export function parseLoadOptions(args: Buffer[], from: number, command: string, allowReplace: boolean): LoadOptions {
@@ -17,7 +18,7 @@ export function parseLoadOptions(args: Buffer[], from: number, command: string, 
   while (i < args.length) {
     const kw = keyword(args[i]);
     if (!KEYWORDS.has(kw) || (kw === "REPLACE" && !allowReplace)) {
-      const expected = allowReplace ? "CAPABILITIES, MEMORY, TIMEOUT or REPLACE" : "CAPABILITIES, MEMORY or TIMEOUT";
+      const expected = allowReplace ? "CAPABILITIES, MEMORY, TIMEOUT, KEYS or REPLACE" : "CAPABILITIES, MEMORY, TIMEOUT or KEYS";
       throw syntaxError(`unexpected '${clip(text(args[i]))}' in ${command}; expected ${expected}`);
     }
     if (seen.has(kw)) throw syntaxError(`${kw} given twice in ${command}`);
@@ -29,6 +30,11 @@ export function parseLoadOptions(args: Buffer[], from: number, command: string, 
       const caps: string[] = [];
       while (i < args.length && !KEYWORDS.has(keyword(args[i]))) caps.push(text(args[i++]));
       options.capabilities = caps as (Capability | "all")[]; // the runtime names an unknown one
+    } else if (kw === "KEYS") {
+      const patterns: string[] = [];
+      while (i < args.length && !KEYWORDS.has(keyword(args[i]))) patterns.push(args[i++].toString("latin1"));
+      if (patterns.length === 0) throw syntaxError(`KEYS needs at least one pattern in ${command} (a Redis glob such as user:*, or * for every key)`);
+      options.keys = patterns;
     } else {
       if (i >= args.length) throw syntaxError(`${kw} needs a value (${kw === "MEMORY" ? "a size such as 10MB" : "milliseconds"})`);
       const value = text(args[i++]);
@@ -44,6 +50,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.load",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Loads a WebAssembly module from a file inside plugins_dir.",
     async handler(c, args) {
@@ -56,6 +63,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.loadb",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Loads a WebAssembly module from its bytes.",
     async handler(c, args) {
@@ -69,6 +77,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.update",
     arity: -3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Changes a function's capabilities, memory limit or timeout.",
     async handler(c, args) {
@@ -81,6 +90,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.reload",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Reloads a function from the file it was loaded from.",
     async handler(c, args) {
@@ -92,6 +102,7 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     name: "wasm.unload",
     arity: 2,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Unloads a function.",
     async handler(c, args) {

@@ -190,6 +190,7 @@ export const WASM_OBSERVE_COMMANDS: CommandSpec[] = [
     name: "wasm.logs",
     arity: -1,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-observe", "admin", "dangerous"], // they show user data: not for plain callers
     group: "wasm",
     summary: "Functions' log lines and call events, oldest first: the newest COUNT, or those after SINCE; BLOCK waits for new ones.",
     handler(c, args) {
@@ -205,6 +206,7 @@ export const WASM_OBSERVE_COMMANDS: CommandSpec[] = [
     name: "wasm.slowlog",
     arity: -2,
     flags: ["admin", "wasm"],
+    acl: ["wasm", "wasm-observe", "admin", "dangerous"], // they show user data: not for plain callers
     group: "wasm",
     summary: "WASM.SLOWLOG GET [n] | LEN | RESET: calls slower than slowlog-log-slower-than, as Redis's SLOWLOG.",
     subcommands: SLOWLOG_SUBCOMMANDS,
@@ -214,6 +216,7 @@ export const WASM_OBSERVE_COMMANDS: CommandSpec[] = [
     name: "wasm.failures",
     arity: -2,
     flags: ["admin", "wasm"],
+    acl: ["wasm", "wasm-observe", "admin", "dangerous"], // they show user data: not for plain callers
     group: "wasm",
     summary: "WASM.FAILURES LIST [fn] | GET fn [id] | RESET [fn]: the flight recorder's failed calls, for `ferrite-wasm replay`.",
     subcommands: FAILURES_SUBCOMMANDS,
@@ -224,6 +227,7 @@ export const WASM_OBSERVE_COMMANDS: CommandSpec[] = [
     arity: -2,
     maxArgs: 4,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-observe", "admin", "dangerous"], // they show user data: not for plain callers
     group: "wasm",
     summary: "A kept version's module bytes (default: the active one); with SOURCEMAP its source map, or nil.",
     handler: dump,

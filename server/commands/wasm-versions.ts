@@ -18,6 +18,7 @@ export const WASM_VERSION_COMMANDS: CommandSpec[] = [
     name: "wasm.versions",
     arity: 2,
     flags: ["readonly", "wasm"],
+    acl: ["wasm", "wasm-info"],
     group: "wasm",
     summary: "A function's kept versions (hash, time, size, settings), oldest first, as JSON.",
     handler(c, args) {
@@ -31,6 +32,7 @@ export const WASM_VERSION_COMMANDS: CommandSpec[] = [
     arity: -2,
     maxArgs: 3,
     flags: ["write", "wasm"],
+    acl: ["wasm", "wasm-deploy"],
     group: "wasm",
     summary: "Makes a kept version of a function active again (default: the one before the active version).",
     async handler(c, args) {

@@ -81,10 +81,28 @@ export const wasmSchema = z.strictObject({
   capabilities: capabilitiesSchema.prefault({}),
 });
 
-const userSchema = z.strictObject({
-  name: z.string().regex(/^[^\s]{1,128}$/, "a user name is 1-128 characters without spaces"),
-  password: z.string().min(1, "a user needs a non-empty password"),
-  enabled: z.boolean().default(true),
+/**
+ * A user: Redis ACL rules (`"on >secret ~user:* +@wasm-call"`, docs/config.md). The older shape
+ * `{ name, password, enabled }` still works: it means `on|off >password` with every permission.
+ */
+const userSchema = z
+  .strictObject({
+    name: z.string().regex(/^[!-~]{1,128}$/, "a user name is 1-128 printable characters without spaces"),
+    rules: z.string().optional(),
+    password: z.string().min(1, "a user needs a non-empty password").optional(),
+    enabled: z.boolean().optional(),
+  })
+  .superRefine((u, ctx) => {
+    if (u.rules !== undefined && (u.password !== undefined || u.enabled !== undefined)) {
+      ctx.addIssue({ code: "custom", message: `user '${u.name}': give either rules or password/enabled, not both; put the password in rules as ">password"` });
+    }
+    if (u.rules === undefined && u.password === undefined) {
+      ctx.addIssue({ code: "custom", message: `user '${u.name}' needs rules, e.g. rules = "on >secret ~* +@all"` });
+    }
+  });
+
+const tlsAuthClients = z.enum(["yes", "optional", "no"], {
+  error: (issue) => `tls_auth_clients must be "yes", "optional" or "no", not ${JSON.stringify(issue.input)}`,
 });
 
 const storeUrl = z.string().refine((s) => s === "memory" || /^rediss?:\/\/[^\s]+$/.test(s), {
@@ -94,11 +112,20 @@ const storeUrl = z.string().refine((s) => s === "memory" || /^rediss?:\/\/[^\s]+
 export const serverSchema = z.strictObject({
   /** Address to listen on. Anything but loopback exposes the server: set requirepass. */
   bind: z.string().min(1).default("127.0.0.1"),
-  /** TCP port; 0 picks a free one. */
+  /** TCP port; 0 picks a free one, or turns plain TCP off when tls_port is set (as Redis). */
   port: z.number().int().min(0).max(65535).default(6379),
+  /** TLS port, beside or instead of port. Unset: no TLS; 0 picks a free one. */
+  tls_port: z.number().int().min(0).max(65535).optional(),
+  /** PEM certificate (chain) and private key the TLS port presents. */
+  tls_cert_file: z.string().min(1).optional(),
+  tls_key_file: z.string().min(1).optional(),
+  /** PEM CA bundle that client certificates must chain to (tls_auth_clients "yes"/"optional"). */
+  tls_ca_cert_file: z.string().min(1).optional(),
+  /** "yes": clients must present a certificate (Redis's default); "optional": checked if given; "no". */
+  tls_auth_clients: tlsAuthClients.default("yes"),
   /** Password of the `default` user (AUTH pass). Unset: no password. */
   requirepass: z.string().min(1).optional(),
-  /** Named users (AUTH user pass). Any user, or requirepass, makes AUTH mandatory. */
+  /** Users with ACL rules (AUTH user pass). Adding users does not make AUTH mandatory by itself. */
   users: z.array(userSchema).default([]),
   /** Where loaded functions are kept across restarts. Unset: nothing is persisted. */
   data_dir: z.string().min(1).optional(),
@@ -112,8 +139,26 @@ export const serverSchema = z.strictObject({
   ...observabilityFields,
 });
 
+const checkedServer = serverSchema.superRefine((s, ctx) => {
+  if (s.tls_port === undefined) {
+    for (const k of ["tls_cert_file", "tls_key_file", "tls_ca_cert_file"] as const) {
+      if (s[k] !== undefined) ctx.addIssue({ code: "custom", path: [k], message: `${k} is set but tls_port is not; set tls_port to serve TLS, or remove ${k}` });
+    }
+    return;
+  }
+  for (const k of ["tls_cert_file", "tls_key_file"] as const) {
+    if (s[k] === undefined) ctx.addIssue({ code: "custom", path: [k], message: `tls_port needs ${k} (a PEM file)` });
+  }
+  if (s.tls_auth_clients !== "no" && s.tls_ca_cert_file === undefined) {
+    ctx.addIssue({ code: "custom", path: ["tls_ca_cert_file"], message: `tls_auth_clients = "${s.tls_auth_clients}" needs tls_ca_cert_file (the CA client certificates chain to), or set tls_auth_clients = "no"` });
+  }
+  if (s.port !== 0 && s.port === s.tls_port) {
+    ctx.addIssue({ code: "custom", path: ["tls_port"], message: `tls_port and port are both ${s.port}; give TLS its own port, or set port = 0 for TLS only` });
+  }
+});
+
 export const configSchema = z.strictObject({
-  server: serverSchema.prefault({}),
+  server: checkedServer.prefault({}),
   wasm: wasmSchema.prefault({}),
 });
 

@@ -54,7 +54,7 @@ users = [{ name = "app", password = "x" }]
   );
   const c = await loadConfig({ file: p, overrides: { server: { port: 7001, bind: "0.0.0.0" } } });
   expect(c.wasm.plugins_dir).toBe("/srv/plugins");
-  expect(c.server).toMatchObject({ port: 7001, bind: "0.0.0.0", requirepass: "pw", users: [{ name: "app", password: "x", enabled: true }] });
+  expect(c.server).toMatchObject({ port: 7001, bind: "0.0.0.0", requirepass: "pw", users: [{ name: "app", password: "x" }] });
 });
 
 describe("errors name the file, the key and the fix", () => {

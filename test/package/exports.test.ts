@@ -24,7 +24,7 @@ const VALUES: Record<string, string[]> = {
 const TYPES: Record<string, string[]> = {
   "ferrite-wasm/runtime": [
     "AllStats", "CallArg", "CallErrorCode", "CallOptions", "CallResult", "Capability", "ErrorCode", "ErrorData", "FailedCallJSON", "FunctionInfo",
-    "FunctionSettings", "FunctionStats", "HostCall", "HttpHandler", "HttpRequest", "HttpResponse", "KeyWrite", "LoadErrorCode",
+    "FunctionSettings", "FunctionStats", "HostCall", "HttpHandler", "HttpRequest", "HttpResponse", "KeyPermissions", "KeyWrite", "LoadErrorCode",
     "LoadOptions", "LogEntry", "LogLevel", "RecordedAnswers", "RecordedCall", "RecordedRead", "ReplayOptions", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
   ],
   "ferrite-wasm/testing": ["FailedCallJSON", "ManualClock"],

@@ -1,0 +1,38 @@
+// The dispatch path's permission check for users that are not unrestricted: the command (or its
+// subcommand) against the user's command rules, then every key the request names (from the
+// command table's key positions) against the user's key patterns. Redis's NOPERM texts.
+import type { CommandSpec } from "../commands/registry.js";
+import { ErrorReply } from "../resp.js";
+import type { AclUser } from "./user.js";
+
+export const NOPERM_KEY = "NOPERM No permissions to access a key";
+
+export function nopermCommand(user: string, command: string): string {
+  return `NOPERM User ${user} has no permissions to run the '${command}' command`;
+}
+
+/** The refusal for this request, or null when the user may run it. */
+export function refusal(user: AclUser, spec: CommandSpec, args: readonly Buffer[]): ErrorReply | null {
+  if (spec.flags.includes("noauth")) return null; // AUTH, HELLO, QUIT, RESET: a user can always switch
+  let sub: string | undefined;
+  if (spec.subcommands !== undefined && args.length > 1) {
+    const name = args[1].toString("latin1").toLowerCase();
+    if (spec.subcommands.some((s) => s.name === name)) sub = name;
+  }
+  if (!user.canRun(spec, sub)) return new ErrorReply(nopermCommand(user.name, sub === undefined ? spec.name : `${spec.name}|${sub}`));
+  if (!user.allKeys && !keysAllowed(user, spec, args)) return new ErrorReply(NOPERM_KEY);
+  return null;
+}
+
+function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]): boolean {
+  const range = spec.keys;
+  if (range === undefined || range[0] === 0) return true;
+  const [first, lastSpec, step] = range;
+  const last = lastSpec < 0 ? args.length + lastSpec : lastSpec;
+  const write = spec.flags.includes("write");
+  for (let i = first; i <= last && i < args.length; i += step) {
+    const key = args[i].toString("latin1");
+    if (write ? !user.canWrite(key) : !user.canRead(key)) return false;
+  }
+  return true;
+}
