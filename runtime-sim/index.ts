@@ -9,9 +9,11 @@ export { replayFailedCall } from "./replay.js";
 export type { FailedCallJSON, ReplayOptions } from "./replay.js";
 export { parseTimeout } from "./limits/deadline.js";
 export type { Store } from "./store/store.js";
+export type { AsyncStore, ReadEntry } from "./store/async.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {
   AllStats,
+  AsyncHttpHandler,
   CallArg,
   CallOptions,
   CallResult,
