@@ -9,4 +9,8 @@ await import("./server.js").catch((e) => {
   if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return;
   throw e;
 });
+await import("./scale.js").catch((e) => {
+  if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return;
+  throw e;
+});
 await import("./acl.js");

@@ -96,17 +96,18 @@ async function main(): Promise<void> {
       servers.push(bridged);
       await bridged.runtime.load("get1", get1, { capabilities: ["read"] });
       rows.get.push({ label: "ferrite WASM.CALL get1 (store=redis)", port: () => bridged.port, command: ["WASM.CALL", "get1", "bench:key"] });
-      // The bridge alone: in-process calls, no RESP in front, one ferrite_get each.
-      const perCall = (server: FerriteServer, n: number) => {
-        for (let i = 0; i < 200; i++) server.runtime.call("get1", ["bench:key"]);
+      // In-process calls one after another, no RESP in front: one ferrite_get each (a Redis round
+      // trip with the Redis store; bench/scale.ts measures concurrent calls).
+      const perCall = async (server: FerriteServer, n: number) => {
+        for (let i = 0; i < 200; i++) await server.runtime.callAsync("get1", ["bench:key"]);
         const t0 = performance.now();
-        for (let i = 0; i < n; i++) if (!server.runtime.call("get1", ["bench:key"]).ok) throw new Error("get1 failed");
+        for (let i = 0; i < n; i++) if (!(await server.runtime.callAsync("get1", ["bench:key"])).ok) throw new Error("get1 failed");
         return ((performance.now() - t0) / n) * 1000;
       };
-      const bridgedUs = perCall(bridged, 5000);
-      const memoryUs = perCall(ferrite, 50000);
-      console.log(pc.bold("\nin-process WASM.CALL get1 (one ferrite_get)"));
-      console.log(`  store=memory ${memoryUs.toFixed(1)} us/call; store=redis ${bridgedUs.toFixed(1)} us/call: ${(bridgedUs - memoryUs).toFixed(1)} us per ferrite_get through the bridge`);
+      const bridgedUs = await perCall(bridged, 5000);
+      const memoryUs = await perCall(ferrite, 50000);
+      console.log(pc.bold("\nin-process WASM.CALL get1 (one ferrite_get), one call at a time"));
+      console.log(`  store=memory ${memoryUs.toFixed(1)} us/call; store=redis ${bridgedUs.toFixed(1)} us/call: ${(bridgedUs - memoryUs).toFixed(1)} us per ferrite_get round trip`);
     }
 
     const results = new Map<string, number>();

@@ -13,6 +13,7 @@ import { errors, FerriteError } from "./errors.js";
 import { Isolate } from "./isolation.js";
 import { HOST_MODULE } from "./instrument/walk.js";
 import { Transaction } from "./store/transaction.js";
+import { HttpMiss, Pending } from "./store/async.js";
 import type { Store } from "./store/store.js";
 import type { PreparedModule } from "./module.js";
 import { AnswerSource } from "./answers.js";
@@ -26,6 +27,18 @@ export interface CallEnv {
   onLog?: (entry: LogEntry) => void;
   recordHostCalls: boolean;
   http(fn: string, request: HttpRequest, remainingMs?: number): HttpResponse;
+  /** Set when http can be answered without blocking (async calls stop and wait for it). */
+  httpAsync?: (fn: string, request: HttpRequest, remainingMs: number) => Promise<HttpResponse>;
+  /** Whether `http` would pass the request on (allow-list); refusals are answered at once. */
+  httpAllowed(request: HttpRequest): boolean;
+}
+
+/** One run of a call over an async store (store/async.ts): the values fetched so far, the answers
+ * its earlier runs got (given again in order, then asked live and added), the time left. */
+export interface AsyncRun {
+  cache: Store;
+  tape: RecordedAnswers;
+  budgetMs: number;
 }
 
 /** The settings a call runs under; changed by WASM.UPDATE. */
@@ -64,6 +77,12 @@ export class FunctionCalls implements HostContext {
   #tape: RecordedAnswers | null = null;
   /** Replay: now/random/http are answered from a recorded call. */
   #answers: AnswerSource | null = null;
+  /** A run of an async call: logs wait for its commit; an unanswered http request stops it. */
+  #rerun: RecordedAnswers | null = null;
+  #nowAt = 0;
+  #randomAt = 0;
+  #httpAt = 0;
+  #pending: Pending | null = null;
   #limits: CallLimits;
   #isolate: Isolate | null = null;
   #mem: GuestMemory | null = null;
@@ -149,6 +168,11 @@ export class FunctionCalls implements HostContext {
     return this.#trapped;
   }
 
+  /** The last run stopped to wait for a key or an http answer (store/async.ts); nothing was committed. */
+  get pending(): Pending | null {
+    return this.#pending;
+  }
+
   /** Linear memory size at the end of the last call. */
   get memoryBytes(): number {
     return this.#memoryBytes;
@@ -163,13 +187,18 @@ export class FunctionCalls implements HostContext {
    * One call on the ready instance. Never throws for anything the guest does. `record` keeps its
    * store reads and answers (takeRecorded); `answers` answers now/random/http from a recorded call.
    */
-  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers, callerKeys: KeyPermissions | null = null): CallResult {
+  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers, callerKeys: KeyPermissions | null = null, async?: AsyncRun): CallResult {
     const isolate = this.#isolate!;
     const mem = this.#mem!;
     this.#begin(args, readOnly, mem, record, answers);
     this.#callerKeys = callerKeys;
     const deadline = this.#deadline;
-    deadline.begin(this.#limits.timeoutMs);
+    if (async !== undefined) {
+      this.#tx.reset(async.cache, deadline);
+      this.#rerun = async.tape;
+      this.#nowAt = this.#randomAt = this.#httpAt = 0;
+    }
+    deadline.begin(async?.budgetMs ?? this.#limits.timeoutMs);
     let status = 0;
     let failure: FerriteError | null = null;
     let timedOut = false;
@@ -178,7 +207,9 @@ export class FunctionCalls implements HostContext {
       const ptr = mem.writeArgs(args);
       status = this.#entry(ptr, mem.inputLength) | 0;
     } catch (e) {
-      if (e instanceof TimeoutSignal || (e instanceof FerriteError && e.code === "ERR_STORE" && deadline.expired)) {
+      if (e instanceof Pending) {
+        this.#pending = e;
+      } else if (e instanceof TimeoutSignal || (e instanceof FerriteError && e.code === "ERR_STORE" && deadline.expired)) {
         timedOut = true; // a store wait cut short by the call's remaining time is the call's timeout
         failure = errors.timedOut(this.fn, this.#limits.timeoutMs);
       } else if (e instanceof MemoryLimitSignal || e instanceof OutOfGuestMemory) {
@@ -199,7 +230,9 @@ export class FunctionCalls implements HostContext {
 
     let writes: KeyWrite[] = [];
     const tx = this.#tx;
-    if (tx.writes.length > 0) {
+    if (this.#pending !== null) {
+      failure = null; // not a failure: the async call fetches and runs again (nothing to commit)
+    } else if (tx.writes.length > 0) {
       try {
         writes = failure === null ? tx.commit() : tx.writes.slice();
       } catch (e) {
@@ -260,6 +293,8 @@ export class FunctionCalls implements HostContext {
     if (this.#logs.length) this.#logs = [];
     if (this.#hostCalls.length) this.#hostCalls = [];
     this.#readOnly = readOnly;
+    this.#rerun = null;
+    this.#pending = null;
     const tx = this.#tx;
     tx.reset(this.#env.store, this.#deadline);
     const reads = tx.reads;
@@ -297,13 +332,25 @@ export class FunctionCalls implements HostContext {
   }
 
   now(): number {
-    const t = this.#answers === null ? this.#env.clock() : this.#answers.now();
+    const re = this.#rerun;
+    let t: number;
+    if (re !== null && this.#nowAt < re.now.length) t = re.now[this.#nowAt++];
+    else {
+      t = this.#answers === null ? this.#env.clock() : this.#answers.now();
+      if (re !== null) (re.now.push(t), this.#nowAt++);
+    }
     this.#tape?.now.push(t);
     return t;
   }
 
   random(): number {
-    const r = this.#answers === null ? this.#env.random() : this.#answers.random();
+    const re = this.#rerun;
+    let r: number;
+    if (re !== null && this.#randomAt < re.random.length) r = re.random[this.#randomAt++];
+    else {
+      r = this.#answers === null ? this.#env.random() : this.#answers.random();
+      if (re !== null) (re.random.push(r), this.#randomAt++);
+    }
     this.#tape?.random.push(r);
     return r;
   }
@@ -311,11 +358,18 @@ export class FunctionCalls implements HostContext {
   log(level: LogLevel, message: string): void {
     const entry: LogEntry = { function: this.fn, level, message, time: this.#env.clock() };
     this.#logs.push(entry);
-    this.#env.onLog?.(entry);
+    if (this.#rerun === null) this.#env.onLog?.(entry); // an async call's: only the committed run's (runtime.ts)
   }
 
   http(request: HttpRequest): HttpResponse {
-    const response = this.#answers === null ? this.#env.http(this.fn, request, this.#deadline.remainingMs) : this.#answers.http(request);
+    const re = this.#rerun;
+    let response: HttpResponse;
+    if (re !== null && this.#httpAt < re.http.length) response = re.http[this.#httpAt++].response;
+    else {
+      if (re !== null && this.#answers === null && this.#env.httpAsync && this.#env.httpAllowed(request)) throw new HttpMiss(request);
+      response = this.#answers === null ? this.#env.http(this.fn, request, this.#deadline.remainingMs) : this.#answers.http(request);
+      if (re !== null) (re.http.push({ request, response }), this.#httpAt++);
+    }
     this.#tape?.http.push({ request, response });
     return response;
   }

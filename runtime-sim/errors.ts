@@ -38,6 +38,9 @@ export interface ErrorData {
   ERR_BOUNDS: { import: string; ptr: number; len: number; memory_bytes: number };
   ERR_ABI: None;
   ERR_STORE: None;
+  /** A call over a Redis store could not commit before its TIMEOUT: the keys it read kept changing
+   * (`attempts` runs); or two servers changed one function at the same moment (no data). */
+  ERR_CONTENTION: { attempts?: number; timeout_ms?: number };
   /** A worker bridge (store, ferrite_http) failed; `reply`: the worker's answer was an error reply. */
   ERR_BRIDGE: { reply: boolean };
   // The server
@@ -112,7 +115,8 @@ export type CallErrorCode =
   | "ERR_READONLY"
   | "ERR_BOUNDS"
   | "ERR_ABI"
-  | "ERR_STORE";
+  | "ERR_STORE"
+  | "ERR_CONTENTION";
 
 export type CliErrorCode =
   | "ERR_MANIFEST"
@@ -165,6 +169,7 @@ export const REPLY_WORDS = {
   ERR_BOUNDS: "ABI",
   ERR_ABI: "ABI",
   ERR_STORE: "STORE",
+  ERR_CONTENTION: "CONFLICT",
   ERR_BRIDGE: "ERR",
   ERR_PERSIST: "PERSIST",
   ERR_UNKNOWN_TRIGGER: "NOTRIGGER",
@@ -216,6 +221,7 @@ const BY_WORD: Record<string, ErrorCode | Partial<Record<Context, ErrorCode>> & 
   NOWRITE: "ERR_READONLY",
   ABI: "ERR_ABI",
   STORE: "ERR_STORE",
+  CONFLICT: "ERR_CONTENTION",
   PERSIST: "ERR_PERSIST",
   NOTRIGGER: "ERR_UNKNOWN_TRIGGER",
   WRONGTYPE: "ERR_WRONGTYPE",

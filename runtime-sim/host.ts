@@ -24,3 +24,6 @@ export type { FailedCallMeta } from "./replay.js";
 export type { WaitBudget } from "./limits/deadline.js";
 // The toolkit's version (the server reports it; the disk cache keys entries by it).
 export { toolkitVersion } from "./prepare/location.js";
+// The async store path: a host that keeps the keyspace elsewhere (Redis) implements AsyncStore.
+export { isAsyncStore } from "./store/async.js";
+export type { AsyncStore, ReadEntry } from "./store/async.js";

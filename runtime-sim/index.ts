@@ -10,9 +10,11 @@ export type { FailedCallJSON, ReplayOptions } from "./replay.js";
 export { parseTimeout } from "./limits/deadline.js";
 export type { Store } from "./store/store.js";
 export type { KeyPermissions } from "./capabilities.js";
+export type { AsyncStore, ReadEntry } from "./store/async.js";
 export type { ErrorCode, ErrorData, LoadErrorCode, CallErrorCode, ReplyWord } from "./errors.js";
 export type {
   AllStats,
+  AsyncHttpHandler,
   CallArg,
   CallOptions,
   CallResult,

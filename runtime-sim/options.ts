@@ -1,5 +1,6 @@
 // Public option and result types of the runtime. One doc line each; details in docs/abi.md.
 import type { Store } from "./store/store.js";
+import type { AsyncStore } from "./store/async.js";
 import type { FerriteError } from "./errors.js";
 import type { KeyPermissions } from "./capabilities.js";
 
@@ -41,6 +42,8 @@ export interface HttpContext {
 }
 /** Answers `ferrite_http` synchronously (a mock in tests, a bridge to fetch in the server). */
 export type HttpHandler = (request: HttpRequest, context?: HttpContext) => HttpResponse;
+/** Answers `ferrite_http` without blocking; used by calls over an async store (callAsync). */
+export type AsyncHttpHandler = (request: HttpRequest, context: HttpContext) => Promise<HttpResponse>;
 
 /** Defaults applied to a load that does not say otherwise (the spec's `[wasm]` section). */
 export interface RuntimeDefaults {
@@ -82,10 +85,17 @@ export interface RuntimeOptions {
   pluginsDir?: string;
   /** Receives every log line as it is written (besides the per-call result). */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * A store that answers with promises (a real Redis): calls then go through callAsync, which
+   * never blocks the event loop; their commits are serializable. Takes the place of `store`.
+   */
+  asyncStore?: AsyncStore;
   /** Keep a record of every host call in each CallResult (for tests). Default: false. */
   recordHostCalls?: boolean;
   /** Answers `ferrite_http`. Without one, http calls fail with status 0. */
   http?: HttpHandler;
+  /** Answers `ferrite_http` without blocking, for callAsync (the server's fetch worker). */
+  httpAsync?: AsyncHttpHandler;
   /** Hosts `ferrite_http` may reach (spec: [wasm] http allow-list). Empty: none. */
   httpAllowedHosts?: readonly string[];
 }
@@ -191,6 +201,8 @@ export interface CallResult {
   durationMs: number;
   /** What a failed call saw, when it was called with `record`; absent otherwise. */
   recorded?: RecordedCall;
+  /** callAsync: how many times it ran from the start after a conflict (1: it committed at once). */
+  attempts?: number;
 }
 
 /** WASM.INFO fields (spec) plus what the runtime knows. */

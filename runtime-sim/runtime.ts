@@ -17,7 +17,9 @@ import { FunctionCounters, initStats } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
 import { LIBRARY_POSITION, SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
-import type { Store } from "./store/store.js";
+import { toBytes, type Store } from "./store/store.js";
+import { driveAsyncCall, type AsyncStore } from "./store/async.js";
+import type { Pending } from "./store/async.js";
 import type {
   AllStats,
   CallArg,
@@ -27,6 +29,7 @@ import type {
   FunctionInfo,
   FunctionSettings,
   FunctionStats,
+  KeyWrite,
   LoadOptions,
   RecordedAnswers,
   RecordedCall,
@@ -61,6 +64,8 @@ class LoadedFunction {
   readonly loadedAt = Date.now();
   readonly calls: FunctionCalls;
   #settings: Settings;
+  /** Over an async store: which arguments the last call read as keys (fetched up front next time). */
+  readArgs: number[] = [];
 
   constructor(
     readonly name: string,
@@ -98,6 +103,8 @@ class LoadedFunction {
 
 export class Runtime {
   readonly store: Store;
+  /** Set when functions read and write a store that answers asynchronously (use callAsync). */
+  readonly asyncStore: AsyncStore | null;
   readonly #fns = new Map<string, LoadedFunction>();
   readonly #env: CallEnv;
   readonly #defaults: Settings;
@@ -116,6 +123,7 @@ export class Runtime {
     this.#clock = options.clock ?? Date.now;
     this.#wallClock = this.#clock === Date.now;
     this.store = options.store ?? new MemoryStore({ clock: this.#clock });
+    this.asyncStore = options.asyncStore ?? null;
     this.#allowed = options.allowedCapabilities ?? CAPABILITIES;
     this.#maxFunctions = options.maxFunctions ?? DEFAULTS.maxFunctions;
     this.#pluginsDir = options.pluginsDir ? path.resolve(options.pluginsDir) : null;
@@ -132,13 +140,16 @@ export class Runtime {
     };
     this.#cacheOption = options.cache;
     this.#budget = new MemoryBudget(options.memoryBudget === undefined ? Infinity : parseMemoryLimit(options.memoryBudget));
+    const http = httpGate(options.http, options.httpAllowedHosts ?? [], options.httpAsync);
     this.#env = {
       store: this.store,
       clock: this.#clock,
       random: options.random ?? Math.random,
       onLog: options.onLog,
       recordHostCalls: options.recordHostCalls ?? false,
-      http: httpGate(options.http, options.httpAllowedHosts ?? []),
+      http,
+      httpAsync: http.async,
+      httpAllowed: http.allowed,
     };
   }
 
@@ -230,6 +241,9 @@ export class Runtime {
   call(name: string, args: readonly CallArg[] = [], options?: CallOptions): CallResult {
     const fn = this.#fns.get(name);
     if (!fn) return failedResult(errors.unknownFunction(name));
+    if (this.asyncStore !== null) {
+      return failedResult(new FerriteError("ERR_STORE", `this runtime's store answers asynchronously; call '${name}' with callAsync`, name));
+    }
     const { calls } = fn;
     if (!calls.ready) {
       try {
@@ -257,6 +271,60 @@ export class Runtime {
     const at = this.#wallClock ? Math.round(TIME_ORIGIN + calls.endedAt) : this.#clock();
     if (record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(at - result.durationMs));
     fn.counters.record(result.ok ? "ok" : calls.timedOut ? "timeout" : "failed", result.durationMs, calls.memoryBytes, at);
+    return result;
+  }
+
+  /**
+   * A call that never blocks the event loop: with `asyncStore`, reads are fetched while other work
+   * goes on and the commit is serializable (store/async.ts); otherwise the same as call().
+   */
+  async callAsync(name: string, args: readonly CallArg[] = [], options?: CallOptions): Promise<CallResult> {
+    const store = this.asyncStore;
+    if (store === null) return this.call(name, args, options);
+    const fn = this.#fns.get(name);
+    if (!fn) return failedResult(errors.unknownFunction(name));
+    const { calls } = fn;
+    const readOnly = options?.readOnly === true;
+    const record = options?.record === true;
+    const started = performance.now();
+    let startFailed = false;
+    const out = await driveAsyncCall<AsyncOutcome>({
+      fn: name,
+      timeoutMs: fn.settings.timeoutMs,
+      store,
+      http: this.#env.httpAsync ?? null,
+      prefetch: fn.readArgs.length ? fn.readArgs.filter((i) => i < args.length).map((i) => toBytes(args[i])) : undefined,
+      run: (cache, tape, budgetMs) => {
+        if (!calls.ready) {
+          try {
+            calls.instantiate();
+          } catch (e) {
+            startFailed = true;
+            fn.counters.record(e instanceof TimeoutSignal ? "timeout" : "failed", 0, 0, this.#clock());
+            return outcome(failedResult(startFailure(name, e, fn.settings.timeoutMs)), false);
+          }
+        }
+        const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null, { cache, tape, budgetMs });
+        const pending = calls.pending;
+        if (pending === null && calls.trapped && fn.sourceMap && result.error) {
+          const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, { ...this.#env, store: cache }, calls.limits);
+          if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
+        }
+        if (pending === null && record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(this.#clock() - result.durationMs));
+        return { result, ok: result.ok, writes: result.writes, pending, timedOut: calls.timedOut, memoryBytes: calls.memoryBytes };
+      },
+      timedOut: () => outcome(failedResult(errors.timedOut(name, fn.settings.timeoutMs)), true),
+      failed: (error) => outcome(failedResult(error), false),
+    });
+    const result = out.result;
+    if (result.ok) fn.readArgs = argsRead(args, out.readKeys);
+    result.durationMs = performance.now() - started;
+    result.attempts = out.attempts;
+    if (!startFailed && this.#fns.get(name) === fn) {
+      fn.counters.record(result.ok ? "ok" : out.timedOut ? "timeout" : "failed", result.durationMs, out.memoryBytes, this.#clock());
+    }
+    // Only the committed run's logs are delivered; earlier runs' were dropped with them.
+    if (this.#env.onLog) for (const entry of result.logs) this.#env.onLog(entry);
     return result;
   }
 
@@ -427,6 +495,30 @@ function takeRecord(fn: LoadedFunction, args: readonly CallArg[], readOnly: bool
     reads,
     answers,
   };
+}
+
+interface AsyncOutcome {
+  result: CallResult;
+  ok: boolean;
+  writes: readonly KeyWrite[];
+  pending: Pending | null;
+  timedOut: boolean;
+  memoryBytes: number;
+}
+
+function outcome(result: CallResult, timedOut: boolean): AsyncOutcome {
+  return { result, ok: false, writes: [], pending: null, timedOut, memoryBytes: 0 };
+}
+
+/** Which arguments were read as keys, by position. */
+function argsRead(args: readonly CallArg[], keys: Uint8Array[]): number[] {
+  if (keys.length === 0 || args.length === 0) return [];
+  const out: number[] = [];
+  args.forEach((a, i) => {
+    const bytes = toBytes(a);
+    if (keys.some((k) => k.byteLength === bytes.byteLength && Buffer.from(k.buffer, k.byteOffset, k.byteLength).equals(bytes))) out.push(i);
+  });
+  return out;
 }
 
 function failedResult(error: FerriteError): CallResult {

@@ -15,8 +15,9 @@ import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js"
 import { Functions } from "./functions.js";
 import { DataDir } from "./persist.js";
 import { Connection } from "./socket.js";
-import { Triggers } from "./triggers.js";
+import { Triggers, type TriggerDef } from "./triggers.js";
 import { Observability, serveMetrics, type MetricsServer, type ObservabilitySettings } from "./observability/index.js";
+import { SharedRegistry } from "./store/registry.js";
 
 export interface ServerOptions {
   /** The configuration, same shape as ferrite.toml; validated here. Default: the spec's defaults. */
@@ -62,7 +63,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
   const log: Logger = options.log ?? (() => {});
   const clock = options.runtime?.clock ?? Date.now;
 
-  let store: Store;
+  let store: Store | undefined;
   let keyspace: Keyspace;
   let redis: RedisStore | null = null;
   if (config.server.store === "memory") {
@@ -75,17 +76,19 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
     } catch (e) {
       throw new ServerStartError((e as Error).message, e);
     }
-    store = redis;
     keyspace = redis.keyspace;
   }
 
   // ferrite_http goes to the real network through fetch unless a handler (a test's mock) is given.
+  let registry: SharedRegistry | null = null;
   const bridge = options.runtime?.http || config.wasm.http_allowed_hosts.length === 0 ? null : new HttpBridge();
   try {
     const runtime = createRuntime({
       ...options.runtime,
       http: options.runtime?.http ?? bridge?.handler,
+      httpAsync: options.runtime?.http ? undefined : bridge?.asyncHandler,
       store,
+      asyncStore: redis ?? undefined,
       pluginsDir: config.wasm.plugins_dir,
       maxFunctions: config.wasm.max_functions,
       memoryBudget: config.wasm.memory_budget ?? MEMORY_BUDGET_DEFAULT,
@@ -102,7 +105,9 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       },
       onLog: (e) => log(LEVELS[e.level], `[${e.function}] ${e.message}`),
     });
-    const dataDir = config.server.data_dir ? await DataDir.open(config.server.data_dir).catch((e) => {
+    // Over a Redis store the registry lives in the store (shared by every server over it).
+    if (redis && config.server.data_dir) log("info", `functions and triggers are kept in the store at ${redis.where}; data_dir is not used for them`);
+    const dataDir = config.server.data_dir && !redis ? await DataDir.open(config.server.data_dir).catch((e) => {
       throw new ServerStartError((e as Error).message, e);
     }) : null;
     const functions = new Functions(runtime, dataDir, log);
@@ -116,7 +121,24 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       throw new ServerStartError(`cannot restore functions: ${(e as Error).message}`, e);
     });
     if (restored > 0) log("info", `restored ${restored} function(s) from ${dataDir!.dir}`);
-    const triggers = new Triggers(runtime, keyspace, dataDir ? (defs) => dataDir.writeTriggers(defs) : null, log, clock, observe);
+    registry = redis ? new SharedRegistry(redis, log) : null;
+    const shared = registry;
+    const save = shared ? (defs: TriggerDef[]) => shared.saveTriggers(defs) : dataDir ? (defs: TriggerDef[]) => dataDir.writeTriggers(defs) : null;
+    const triggers = new Triggers(runtime, keyspace, save, log, clock, observe);
+    if (shared) {
+      try {
+        const n = await functions.share(shared);
+        triggers.restore(await shared.triggers());
+        if (n > 0) log("info", `serving ${n} function(s) from the store at ${redis!.where}`);
+      } catch (e) {
+        throw new ServerStartError(`cannot read the function registry from the store at ${redis!.where}: ${(e as Error).message}`, e);
+      }
+      const sync = async () => {
+        if (await functions.reconcile()) await shared.saveTriggers(triggers.definitions(), true);
+        triggers.sync(await shared.triggers());
+      };
+      shared.follow(() => void sync().catch((e) => log("warn", `could not follow a registry change: ${(e as Error).message}; retrying at the next change or in a second`)));
+    }
     if (dataDir) {
       const defs = await dataDir.readTriggers().catch((e) => {
         throw new ServerStartError(`cannot restore triggers: ${(e as Error).message}`, e);
@@ -124,8 +146,9 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, log, redis, bridge, onCall: options.onCall });
+    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, log, redis, registry, bridge, onCall: options.onCall });
   } catch (e) {
+    await registry?.close();
     await bridge?.close();
     await redis?.close();
     throw e;
@@ -141,6 +164,7 @@ interface Parts {
   observe: Observability;
   log: Logger;
   redis: RedisStore | null;
+  registry: SharedRegistry | null;
   bridge: HttpBridge | null;
   onCall?: (name: string, result: CallResult) => void;
 }
@@ -251,6 +275,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
         await Promise.all(stopped);
         await parts.functions.idle();
         await parts.triggers.idle();
+        await parts.registry?.close();
         await parts.redis?.close();
         await parts.bridge?.close();
       })();

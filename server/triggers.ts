@@ -2,7 +2,7 @@
 // (event, key, new value); if the call fails, the write is refused with the function's error and
 // nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
 // not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
-import { FerriteError, type Runtime } from "../runtime-sim/index.js";
+import { FerriteError, type CallResult, type Runtime } from "../runtime-sim/index.js";
 import { globMatch } from "../runtime-sim/host.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Client, Logger } from "./context.js";
@@ -61,6 +61,18 @@ export class Triggers {
     this.#count();
   }
 
+  /** Takes the definitions another server changed (a shared Redis store); counters stay per server. */
+  sync(defs: TriggerDef[]): void {
+    const old = new Map(this.#triggers);
+    this.#triggers.clear();
+    for (const def of defs) {
+      const t = old.get(def.name) ?? fresh(def);
+      t.def = def;
+      this.#triggers.set(def.name, t);
+    }
+    this.#count();
+  }
+
   create(def: Omit<TriggerDef, "enabled" | "created_at">): Promise<void> {
     if (this.#triggers.has(def.name)) {
       throw new FerriteError("ERR_TRIGGER_EXISTS", `trigger '${def.name}' already exists; TRIGGER.DELETE it first`, null, { trigger: def.name });
@@ -81,6 +93,11 @@ export class Triggers {
   setEnabled(name: string, enabled: boolean): Promise<void> {
     this.#get(name).def.enabled = enabled;
     return this.#changed();
+  }
+
+  /** Every definition, in creation order. */
+  definitions(): TriggerDef[] {
+    return [...this.#triggers.values()].map((t) => ({ ...t.def, events: [...t.def.events] }));
   }
 
   /** Trigger names in creation order, optionally filtered by a glob over names. */
@@ -114,28 +131,47 @@ export class Triggers {
   }
 
   /** Every matching enabled trigger, for every write, in order; the first failure refuses them all. */
-  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null): string | null {
+  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null): string | null | Promise<string | null> {
+    const due: [Trigger, Uint8Array[]][] = [];
     for (const w of writes) {
       const key = w.key.toString("latin1");
       for (const t of this.#triggers.values()) {
         if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
         const args: Uint8Array[] = [Buffer.from(w.event), w.key];
         if (w.value !== null) args.push(w.value);
-        // The function runs with the key permissions of the user whose write fired it.
-        const base = this.observe?.callOptions(false);
-        const r = this.runtime.call(t.def.function, args, client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base);
-        this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
-        t.executions++;
-        t.lastExecution = this.clock();
-        if (!r.ok) {
-          t.errors++;
-          const reply = r.error?.reply ?? `ERR function '${t.def.function}' failed`;
-          t.lastError = reply;
-          return `${reply} (write refused by trigger '${t.def.name}')`;
-        }
+        due.push([t, args]);
       }
     }
-    return null;
+    if (due.length === 0) return null;
+    // The function runs with the key permissions of the user whose write fired it.
+    const base = this.observe?.callOptions(false);
+    const options = client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base;
+    if (this.runtime.asyncStore === null) {
+      for (const [t, args] of due) {
+        const refused = this.#done(t, this.runtime.call(t.def.function, args, options), command, client);
+        if (refused !== null) return refused;
+      }
+      return null;
+    }
+    // Over a Redis store calls wait without blocking; triggers still run one after another.
+    return (async () => {
+      for (const [t, args] of due) {
+        const refused = this.#done(t, await this.runtime.callAsync(t.def.function, args, options), command, client);
+        if (refused !== null) return refused;
+      }
+      return null;
+    })();
+  }
+
+  #done(t: Trigger, r: CallResult, command: Buffer[], client: Client | null): string | null {
+    this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
+    t.executions++;
+    t.lastExecution = this.clock();
+    if (r.ok) return null;
+    t.errors++;
+    const reply = r.error?.reply ?? `ERR function '${t.def.function}' failed`;
+    t.lastError = reply;
+    return `${reply} (write refused by trigger '${t.def.name}')`;
   }
 
   #get(name: string): Trigger {

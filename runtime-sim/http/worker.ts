@@ -1,5 +1,5 @@
 // The worker side of the http bridge, as plain CommonJS source run with `new Worker(src, {eval: true})`
-// (same reason as store/redis-worker.ts: it runs unchanged under tsx, vitest and the bundle).
+// (it runs unchanged under tsx, vitest and the bundle).
 // One fetch per message; the answer goes on the port, then control[0] is bumped to the request's
 // sequence number to wake the main thread blocked in Atomics.wait.
 import { WORKER_PROTOCOL } from "../worker-bridge.js";

@@ -1,20 +1,33 @@
 // WASM.CALL and WASM.CALLREAD: the hot path. The bulk arguments go to the runtime as they are
 // (Buffers are Uint8Arrays); the reply is the returned bytes, nil, or the call's ERR line.
 // Every call is reported to the server's observability (logs, slow log, flight recorder, metrics).
+import type { CallResult } from "../../runtime-sim/index.js";
 import type { Client } from "../context.js";
 import { ErrorReply, type Reply } from "../resp.js";
 import type { CommandSpec } from "./registry.js";
 
 const NO_ARGS: readonly Uint8Array[] = [];
 
-function call(c: Client, args: Buffer[], readOnly: boolean): Reply {
+function call(c: Client, args: Buffer[], readOnly: boolean): Reply | Promise<Reply> {
   const name = args[1].toString();
-  const { observe } = c.server;
+  const { observe, runtime } = c.server;
+  const callArgs = args.length > 2 ? args.slice(2) : NO_ARGS;
   // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
   const base = observe.callOptions(readOnly);
   const options = c.acl.allKeys ? base : c.acl.callOptions(base);
-  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
-  observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
+  // A Redis store answers asynchronously: the call waits without holding up other clients.
+  if (runtime.asyncStore !== null) {
+    // Deployed on another server a moment ago? The store is asked before saying "unknown function".
+    const ready = runtime.has(name) ? null : c.server.functions.catchUp();
+    if (ready === null) return runtime.callAsync(name, callArgs, options).then((r) => reply(c, args, readOnly, r));
+    return ready.then(() => runtime.callAsync(name, callArgs, options)).then((r) => reply(c, args, readOnly, r));
+  }
+  return reply(c, args, readOnly, runtime.call(name, callArgs, options));
+}
+
+function reply(c: Client, args: Buffer[], readOnly: boolean, result: CallResult): Reply {
+  const name = args[1].toString();
+  c.server.observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);
 }

@@ -1,39 +1,50 @@
-// The key commands against a real Redis: an ordinary async ioredis connection. Redis's own errors
-// (WRONGTYPE, ...) pass through unchanged; a connection problem becomes a clear ERR naming the store.
-import { Redis } from "ioredis";
+// The key commands against a real Redis or Redis Cluster: an ordinary async ioredis connection.
+// Redis's own errors (WRONGTYPE, ...) pass through unchanged; a connection problem becomes a clear
+// ERR naming the store. The server's own keys (the function registry, REGISTRY_PREFIX) are left out
+// of KEYS, SCAN, DBSIZE and INFO, and FLUSHDB keeps them. In a cluster, those four commands and
+// FLUSHDB go to every master (a SCAN cursor carries the node's index in its low 10 bits).
+import type { Cluster, Redis } from "ioredis";
+import { REGISTRY_KEYS, REGISTRY_PREFIX } from "./registry-keys.js";
+import calculateSlot from "cluster-key-slot";
 import { KeyspaceError, type ExpireCondition, type Keyspace, type ScanPage, type SetOptions, type SetOutcome } from "./keyspace.js";
 
 const b = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+const PREFIX = Buffer.from(REGISTRY_PREFIX, "latin1");
+const visible = (key: Buffer): boolean => !(key.length >= PREFIX.length && PREFIX.equals(key.subarray(0, PREFIX.length)));
+const NODE_BITS = 1024n;
+const REGISTRY_SLOT = calculateSlot(REGISTRY_PREFIX);
+
+// Keeps the registry across FLUSHDB: DUMP, flush, RESTORE, in one atomic step.
+const FLUSH_LUA = `
+local kept = {}
+for i, k in ipairs(KEYS) do kept[i] = redis.call('DUMP', k) end
+redis.call('FLUSHDB')
+for i, k in ipairs(KEYS) do if kept[i] then redis.call('RESTORE', k, 0, kept[i]) end end
+return 1`;
+const DBSIZE_LUA = `if #KEYS == 0 then return redis.call('DBSIZE') end return redis.call('DBSIZE') - redis.call('EXISTS', unpack(KEYS))`;
 
 export class RedisKeyspace implements Keyspace {
   readonly kind = "redis";
   readonly #redis: Redis;
 
   constructor(
-    url: string,
+    redis: Redis | Cluster,
     readonly where: string,
-    connectTimeoutMs: number,
-    commandTimeoutMs: number,
+    /** A Redis Cluster: whole-keyspace commands go to every master. */
+    readonly cluster = false,
   ) {
-    this.#redis = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: connectTimeoutMs,
-      commandTimeout: commandTimeoutMs, // a hung server must not hold a client's replies forever
-      retryStrategy: (n: number) => Math.min(50 * n, 1000),
-      connectionName: "ferrite-wasm:keys",
-    });
-    this.#redis.on("error", () => {}); // reported per command
-  }
-
-  async connect(): Promise<void> {
-    await this.#redis.connect();
-    await this.#redis.ping();
+    // Per-key commands have the same methods on a Cluster (routed by slot); the few whole-keyspace
+    // ones are handled per node below.
+    this.#redis = redis as Redis;
   }
 
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  /** The masters of a cluster, or the one server. */
+  #nodes(): Redis[] {
+    return this.cluster ? (this.#redis as unknown as Cluster).nodes("master") : [this.#redis];
   }
 
   /** Runs one command; every failure becomes a KeyspaceError carrying the reply to send. */
@@ -86,17 +97,31 @@ export class RedisKeyspace implements Keyspace {
     return this.#run((r) => r.exists(...keys.map(b)));
   }
 
-  keys(pattern: Uint8Array): Promise<Buffer[]> {
-    return this.#run((r) => r.callBuffer("KEYS", b(pattern)) as Promise<Buffer[]>);
+  async keys(pattern: Uint8Array): Promise<Buffer[]> {
+    const nodes = this.#nodes();
+    const lists = await this.#run(() => Promise.all(nodes.map((n) => n.callBuffer("KEYS", b(pattern)) as Promise<Buffer[]>)));
+    return lists.flat().filter(visible);
   }
 
   async scan(cursor: string, match: Uint8Array | null, count: number, type: string | null): Promise<ScanPage> {
-    const args: (string | Buffer | number)[] = [cursor];
+    const nodes = this.#nodes();
+    let c = BigInt(cursor);
+    let node = this.cluster ? Number(c % NODE_BITS) : 0;
+    let nodeCursor = this.cluster ? c / NODE_BITS : c;
+    if (node >= nodes.length) return { cursor: "0", keys: [] };
+    const args: (string | Buffer | number)[] = [];
     if (match) args.push("MATCH", b(match));
     args.push("COUNT", count);
     if (type) args.push("TYPE", type);
-    const [next, keys] = (await this.#run((r) => r.callBuffer("SCAN", ...args))) as [Buffer, Buffer[]];
-    return { cursor: next.toString(), keys };
+    const [next, keys] = (await this.#run((r) => (this.cluster ? nodes[node] : r).callBuffer("SCAN", String(nodeCursor), ...args))) as [Buffer, Buffer[]];
+    nodeCursor = BigInt(next.toString());
+    if (!this.cluster) return { cursor: next.toString(), keys: keys.filter(visible) };
+    if (nodeCursor === 0n) {
+      node++;
+      if (node >= nodes.length) return { cursor: "0", keys: keys.filter(visible) };
+    }
+    c = nodeCursor * NODE_BITS + BigInt(node);
+    return { cursor: c.toString(), keys: keys.filter(visible) };
   }
 
   pttl(key: Uint8Array): Promise<number> {
@@ -113,12 +138,27 @@ export class RedisKeyspace implements Keyspace {
     return (await this.#run((r) => r.persist(b(key)))) === 1;
   }
 
-  dbsize(): Promise<number> {
-    return this.#run((r) => r.dbsize());
+  /** Keys in the database, less the server's registry keys. */
+  async dbsize(): Promise<number> {
+    const sizes = await this.#run(() =>
+      Promise.all(this.#nodes().map((n) => n.eval(DBSIZE_LUA, this.#ownsRegistry(n) ? REGISTRY_KEYS.length : 0, ...(this.#ownsRegistry(n) ? REGISTRY_KEYS : [])) as Promise<number>)),
+    );
+    return sizes.reduce((a, n) => a + Number(n), 0);
   }
 
+  /** FLUSHDB that keeps the function registry. */
   async flush(): Promise<void> {
-    await this.#run((r) => r.flushdb());
+    await this.#run(() =>
+      Promise.all(this.#nodes().map((n) => (this.#ownsRegistry(n) ? n.eval(FLUSH_LUA, REGISTRY_KEYS.length, ...REGISTRY_KEYS) : n.flushdb()))),
+    );
+  }
+
+  /** Whether this node serves the registry's slot (always, without a cluster). */
+  #ownsRegistry(node: Redis): boolean {
+    if (!this.cluster) return true;
+    const cluster = this.#redis as unknown as Cluster & { slots: string[][] };
+    const owner = cluster.slots[REGISTRY_SLOT]?.[0];
+    return owner === `${node.options.host}:${node.options.port}`;
   }
 
   type(key: Uint8Array): Promise<string> {
@@ -126,8 +166,13 @@ export class RedisKeyspace implements Keyspace {
   }
 
   async info(): Promise<{ keys: number; expires: number }> {
-    const text = await this.#run((r) => r.info("keyspace"));
-    const db = new RegExp(`^db${this.#redis.options.db ?? 0}:keys=(\\d+),expires=(\\d+)`, "m").exec(text);
-    return { keys: db ? Number(db[1]) : 0, expires: db ? Number(db[2]) : 0 };
+    const nodes = this.#nodes();
+    const texts = await this.#run(() => Promise.all(nodes.map((n) => n.info("keyspace"))));
+    let expires = 0;
+    for (const text of texts) {
+      const db = new RegExp(`^db${this.cluster ? 0 : (this.#redis.options.db ?? 0)}:keys=(\\d+),expires=(\\d+)`, "m").exec(text);
+      if (db) expires += Number(db[2]);
+    }
+    return { keys: await this.dbsize(), expires };
   }
 }

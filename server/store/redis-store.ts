@@ -1,86 +1,373 @@
-// `store = "redis://..."`: functions read and write a real Redis-compatible server. The Store
-// interface is synchronous (host functions answer before the guest goes on), so reads and the
-// commit go through SyncBridge; a successful call's writes land in one MULTI/EXEC, a failed call
-// sends nothing. The server's key commands use RedisKeyspace, an ordinary async connection.
-import { FerriteError, type KeyWrite, type Store } from "../../runtime-sim/index.js";
-import type { WaitBudget } from "../../runtime-sim/host.js";
-import { BridgeError, SyncBridge } from "./redis-bridge.js";
+// `store = "redis://..."`: functions read and write a real Redis-compatible server (or a Redis
+// Cluster, detected at connect) without ever blocking the event loop. The runtime's async call path
+// (runtime-sim/store/async.ts) asks for one key at a time as a call needs it; commands issued in the
+// same tick leave in one write (ioredis auto-pipelining), so concurrent calls share round trips.
+// A call's commit is one Lua script: it compares every key the call read with what it saw and, only
+// if all still match, applies the writes, atomically (serializable). WATCH/MULTI on pooled
+// connections is the other way (commit = "watch"); bench/scale.ts measures both.
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import calculateSlot from "cluster-key-slot";
+import { createHash } from "node:crypto";
+import { FerriteError, type KeyWrite } from "../../runtime-sim/index.js";
+import { FerriteReplyError, type AsyncStore, type ReadEntry } from "../../runtime-sim/host.js";
 import { RedisKeyspace } from "./redis-keyspace.js";
 
+
+
+export { REGISTRY_PREFIX } from "./registry-keys.js";
+
+export type CommitMode = "script" | "watch";
+
 export interface RedisStoreOptions {
-  /** redis://[user:pass@]host:port[/db] or rediss:// for TLS. */
+  /** redis://[user:pass@]host:port[/db] or rediss:// for TLS; any node of a cluster. */
   url: string;
-  /** The longest a function's read or commit waits for Redis before its call fails; never longer
-   * than the call's remaining time (TIMEOUT). Default 2000. */
+  /** How long one read or commit waits for Redis (also bounded by the call's TIMEOUT). Default 2000. */
   timeoutMs?: number;
   /** How long connecting may take at start-up. Default 3000. */
   connectTimeoutMs?: number;
+  /** How commits check reads: one Lua script (default) or WATCH/MULTI on pooled connections. */
+  commit?: CommitMode;
 }
 
-export class RedisStore implements Store {
-  readonly #bridge: SyncBridge;
-  readonly #timeoutMs: number;
+/** Read values up to this size are compared as they are at commit; larger ones by SHA-1. */
+const INLINE_COMPARE = 128;
+
+// KEYS: the read keys, then the written keys. ARGV[1]: how many reads. Then per read what the call
+// saw ("n" missing, "v"..value, "h"..sha1hex), then per write "s"..value or "d" (delete).
+// Returns {1} when applied, or {0, current values of the read keys...} when a read key changed.
+const COMMIT_LUA = `
+local nr = tonumber(ARGV[1])
+for i = 1, nr do
+  local v = redis.call('GET', KEYS[i])
+  local e = ARGV[i + 1]
+  local kind = string.sub(e, 1, 1)
+  local same
+  if kind == 'n' then same = (v == false)
+  elseif v == false then same = false
+  elseif kind == 'v' then same = (v == string.sub(e, 2))
+  else same = (redis.sha1hex(v) == string.sub(e, 2)) end
+  if not same then
+    local cur = {0}
+    for j = 1, nr do cur[j + 1] = redis.call('GET', KEYS[j]) end
+    return cur
+  end
+end
+for i = nr + 1, #KEYS do
+  local w = ARGV[i + 1]
+  if w == 'd' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], string.sub(w, 2)) end
+end
+return {1}
+`;
+
+type Client = Redis | Cluster;
+const COMMIT_SHA = createHash("sha1").update(COMMIT_LUA).digest("hex");
+/** ioredis has these at run time but does not declare them (call/callBuffer lose their command name
+ * under auto-pipelining, and a defined command's dynamic key count hides its slot from it). */
+type ScriptCall = (script: string, numKeys: number, ...args: (Buffer | string)[]) => Promise<unknown>;
+interface Scripting {
+  evalshaBuffer: ScriptCall;
+  evalBuffer: ScriptCall;
+}
+
+const buf = (u8: Uint8Array): Buffer => (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength));
+
+export class RedisStore implements AsyncStore {
+  readonly async = true;
   /** The URL without its password, for messages. */
   readonly where: string;
   readonly keyspace: RedisKeyspace;
-  /** Requests functions' reads and commits made, by operation (the metrics endpoint reads them). */
-  readonly metrics = { roundTrips: { get: 0, exists: 0, apply: 0 } as Record<string, number>, conflicts: 0 };
+  /** Requests functions' reads and commits made, and commits refused by a conflict (the metrics endpoint reads them). */
+  readonly metrics = { roundTrips: { get: 0, apply: 0 } as Record<string, number>, conflicts: 0 };
+  readonly #redis: Client;
+  readonly #timeoutMs: number;
+  readonly #pool: WatchPool | null;
+  readonly #options: RedisStoreOptions;
 
-  private constructor(options: RedisStoreOptions, bridge: SyncBridge, keyspace: RedisKeyspace) {
-    this.#bridge = bridge;
-    this.#timeoutMs = options.timeoutMs ?? 2000;
+  private constructor(options: RedisStoreOptions, redis: Client, keyspace: RedisKeyspace, readonly cluster: boolean) {
+    this.#options = options;
     this.where = redactUrl(options.url);
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    this.#redis = redis;
     this.keyspace = keyspace;
+    this.#pool = options.commit === "watch" && !cluster ? new WatchPool(() => this.connection("ferrite-wasm:commit")) : null;
   }
 
-  /** Connects both connections; fails with a message naming the server and the fix. */
+  /** Connects (detecting cluster mode); fails with a message naming the server and the fix. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const where = redactUrl(options.url);
     const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
-    const bridge = new SyncBridge(options.url, connectTimeoutMs);
-    const keyspace = new RedisKeyspace(options.url, where, connectTimeoutMs, options.timeoutMs ?? 2000);
+    const clients: Client[] = [];
     try {
-      await Promise.all([bridge.requestAsync({ op: "connect" }, connectTimeoutMs + 500), keyspace.connect()]);
+      const probe = new Redis(options.url, clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, "ferrite-wasm:probe"));
+      clients.push(probe);
+      probe.on("error", () => {});
+      await probe.connect();
+      // A server that hides INFO (rename-command) is taken for a single server.
+      const cluster = /cluster_enabled:1/.test(await probe.info("cluster").catch(() => ""));
+      probe.disconnect();
+      const make = (name: string, pipelined: boolean): Client => {
+        const c = cluster
+          ? new Cluster([nodeOf(options.url)], {
+              lazyConnect: true,
+              enableOfflineQueue: false,
+              enableAutoPipelining: pipelined,
+              redisOptions: { ...clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, name), ...credentials(options.url) },
+              clusterRetryStrategy: (n: number) => Math.min(50 * n, 1000),
+              slotsRefreshTimeout: connectTimeoutMs,
+            })
+          : new Redis(options.url, { ...clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, name), enableAutoPipelining: pipelined });
+        c.on("error", () => {}); // reported per command
+        clients.push(c);
+        return c;
+      };
+      const redis = make("ferrite-wasm:functions", true);
+      const keys = make("ferrite-wasm:keys", false);
+      await Promise.all([redis.connect(), keys.connect()]);
+      await Promise.all([redis.ping(), keys.ping()]);
+      return new RedisStore(options, redis, new RedisKeyspace(keys, where, cluster), cluster);
     } catch (e) {
-      await Promise.allSettled([bridge.close(), keyspace.close()]);
+      for (const c of clients) c.disconnect();
       const reason = e instanceof Error ? e.message : String(e);
       throw new FerriteError(
         "ERR_STORE",
         `cannot reach the store at ${where} (${reason}); start that server, fix [server] store, or use store = "memory"`,
       );
     }
-    return new RedisStore(options, bridge, keyspace);
   }
 
-  #request(message: Record<string, unknown>, what: string, budget: WaitBudget | undefined): unknown {
-    this.metrics.roundTrips[message.op as string]++;
-    // A wait never outlasts the call: past its remaining time the call fails with its timeout error.
-    const timeoutMs = budget === undefined ? this.#timeoutMs : Math.min(this.#timeoutMs, Math.ceil(budget.remainingMs));
-    if (timeoutMs <= 0) throw new FerriteError("ERR_STORE", `the call had no time left to wait for the store at ${this.where} (${what})`);
+  /** A new connection to the same store (a subscriber, a pooled commit connection). */
+  connection(name: string): Client {
+    const connectTimeoutMs = this.#options.connectTimeoutMs ?? 3000;
+    const c = this.cluster
+      ? new Cluster([nodeOf(this.#options.url)], {
+          lazyConnect: true,
+          redisOptions: { ...clientOptions(connectTimeoutMs, this.#timeoutMs, name), ...credentials(this.#options.url) },
+          clusterRetryStrategy: (n: number) => Math.min(50 * n, 1000),
+        })
+      : new Redis(this.#options.url, { ...clientOptions(connectTimeoutMs, this.#timeoutMs, name), enableOfflineQueue: true });
+    c.on("error", () => {});
+    return c;
+  }
+
+  /** The functions' connection, for the registry (registry.ts). */
+  get client(): Client {
+    return this.#redis;
+  }
+
+  async read(keys: Uint8Array[], timeoutMs: number): Promise<(Uint8Array | null)[]> {
+    this.metrics.roundTrips.get++;
+    if (keys.length === 1) return [await this.#run(this.#redis.getBuffer(buf(keys[0])), timeoutMs, "ferrite_get", false)];
+    return this.#run(this.#redis.mgetBuffer(...keys.map(buf)), timeoutMs, "ferrite_get", false);
+  }
+
+  async commit(reads: ReadEntry[], writes: readonly KeyWrite[], timeoutMs: number): Promise<(Uint8Array | null)[] | null> {
+    const current = await this.#commit(reads, writes, timeoutMs);
+    this.metrics.roundTrips.apply++;
+    if (current !== null) this.metrics.conflicts++;
+    return current;
+  }
+
+  async #commit(reads: ReadEntry[], writes: readonly KeyWrite[], timeoutMs: number): Promise<(Uint8Array | null)[] | null> {
+    if (this.#pool) return this.#watchCommit(reads, writes, timeoutMs);
+    // The last write of a key wins: send each key once.
+    const last = new Map<string, KeyWrite>();
+    for (const w of writes) last.set(buf(w.key).toString("latin1"), w);
+    const keys: Buffer[] = [];
+    const args: (Buffer | string)[] = [String(reads.length)];
+    for (const r of reads) {
+      keys.push(buf(r.key));
+      args.push(expected(r.value));
+    }
+    for (const w of last.values()) {
+      keys.push(buf(w.key));
+      args.push(w.value === null ? "d" : Buffer.concat([S, buf(w.value)]));
+    }
+    const reply = await this.#run(this.#script(keys, args), timeoutMs, "the call's writes", writes.length > 0);
+    if (reply[0] === 1) return null;
+    return reply.slice(1) as (Buffer | null)[];
+  }
+
+  /** EVALSHA (auto-pipelined by its first key's slot), or EVAL once when the server lacks the script. */
+  async #script(keys: Buffer[], args: (Buffer | string)[]): Promise<(Buffer | number | null)[]> {
     try {
-      return this.#bridge.request(message, timeoutMs);
+      return (await (this.#redis as unknown as Scripting).evalshaBuffer(COMMIT_SHA, keys.length, ...keys, ...args)) as (Buffer | number | null)[];
     } catch (e) {
-      if (!(e instanceof BridgeError)) throw e;
-      if (e.isReply) throw new FerriteError("ERR_STORE", `the store at ${this.where} refused ${what}: ${e.message}`);
-      const maybe = message.op === "apply" ? "; its writes may or may not have been applied" : "";
-      throw new FerriteError("ERR_STORE", `the store at ${this.where} is unavailable for ${what} (${e.message})${maybe}; check that it is running`);
+      if (!/^NOSCRIPT/.test((e as Error).message)) throw e;
+      return (await (this.#redis as unknown as Scripting).evalBuffer(COMMIT_LUA, keys.length, ...keys, ...args)) as (Buffer | number | null)[];
     }
   }
 
-  get(key: Uint8Array, budget?: WaitBudget): Uint8Array | null {
-    return this.#request({ op: "get", key }, "ferrite_get", budget) as Uint8Array | null;
+  /** WATCH the read keys, check them, MULTI the writes, EXEC: two round trips more than the script. */
+  async #watchCommit(reads: ReadEntry[], writes: readonly KeyWrite[], timeoutMs: number): Promise<(Uint8Array | null)[] | null> {
+    const conn = await this.#pool!.acquire();
+    let healthy = true;
+    try {
+      const keys = reads.map((r) => buf(r.key));
+      const current = async () => (keys.length ? await conn.mgetBuffer(...keys) : []);
+      return await this.#run(
+        (async () => {
+          if (keys.length) await conn.watch(...keys);
+          const now = await current();
+          if (now.some((v, i) => !same(v, reads[i].value))) {
+            await conn.unwatch();
+            return now;
+          }
+          const tx = conn.multi();
+          for (const w of writes) {
+            if (w.value === null) tx.del(buf(w.key));
+            else tx.set(buf(w.key), buf(w.value));
+          }
+          if (writes.length === 0) tx.ping();
+          const res = await tx.exec();
+          if (res === null) return await current(); // a watched key changed before EXEC
+          for (const [e] of res) if (e) throw e;
+          return null;
+        })(),
+        timeoutMs,
+        "the call's writes",
+        writes.length > 0,
+      );
+    } catch (e) {
+      healthy = false;
+      throw e;
+    } finally {
+      this.#pool!.release(conn, healthy);
+    }
   }
 
-  exists(key: Uint8Array, budget?: WaitBudget): boolean {
-    return (this.#request({ op: "exists", key }, "ferrite_exists", budget) as number) > 0;
+  /** Throws Redis's own CROSSSLOT error when a call's keys are in different slots of a cluster. */
+  checkKeys(fn: string, keys: readonly Uint8Array[]): void {
+    if (!this.cluster || keys.length < 2) return;
+    const first = calculateSlot(buf(keys[0]));
+    for (const k of keys) {
+      const slot = calculateSlot(buf(k));
+      if (slot === first) continue;
+      const a = printable(keys[0]);
+      const b = printable(k);
+      throw new FerriteReplyError(
+        `CROSSSLOT Keys in request don't hash to the same slot (function '${fn}' used '${a}' in slot ${first} and '${b}' in slot ${slot}); ` +
+          `a call's keys must share a slot in a Redis Cluster: give them one hash tag, e.g. '{${tagOf(a)}}${a}' and '{${tagOf(a)}}${b}'`,
+        "WASM.CALL",
+      );
+    }
   }
 
-  apply(writes: readonly KeyWrite[], budget?: WaitBudget): void {
-    this.#request({ op: "apply", writes }, "the call's writes", budget);
+  async #run<T>(p: Promise<T>, timeoutMs: number, what: string, writes: boolean): Promise<T> {
+    const ms = Math.max(1, Math.ceil(Math.min(timeoutMs, this.#timeoutMs))); // ceil: never before the call's own end
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (e) {
+      const err = e as Error;
+      if (err?.name === "ReplyError") {
+        const text = err.message.replace(/ script: \w+, on @user_script:\d+\.?$/, "");
+        if (/^(CROSSSLOT|MOVED|ASK|TRYAGAIN|CLUSTERDOWN)/.test(text)) throw new FerriteReplyError(text, "WASM.CALL"); // Redis's own word
+        throw new FerriteError("ERR_STORE", `the store at ${this.where} refused ${what}: ${text}`);
+      }
+      const maybe = writes ? "; its writes may or may not have been applied (all or none of them)" : "";
+      throw new FerriteError("ERR_STORE", `the store at ${this.where} is unavailable for ${what} (${err?.message ?? e})${maybe}; check that it is running`);
+    } finally {
+      clearTimeout(timer);
+      p.catch(() => {}); // a late failure after the timeout is not unhandled
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#bridge.close(), this.keyspace.close()]);
+    await this.#pool?.close();
+    await Promise.allSettled([this.#redis.quit().catch(() => this.#redis.disconnect()), this.keyspace.close()]);
+  }
+}
+
+const S = Buffer.from("s");
+const V = Buffer.from("v");
+
+function expected(value: Uint8Array | null): Buffer | string {
+  if (value === null) return "n";
+  if (value.byteLength <= INLINE_COMPARE) return Buffer.concat([V, buf(value)]);
+  return "h" + createHash("sha1").update(value).digest("hex");
+}
+
+function same(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return buf(a).equals(buf(b));
+}
+
+function clientOptions(connectTimeoutMs: number, commandTimeoutMs: number, name: string): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false, // a request while disconnected fails at once instead of hanging
+    maxRetriesPerRequest: 0,
+    connectTimeout: connectTimeoutMs,
+    commandTimeout: commandTimeoutMs,
+    retryStrategy: (n: number) => Math.min(50 * n, 1000),
+    connectionName: name,
+  };
+}
+
+function nodeOf(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port || 6379) };
+}
+
+function credentials(url: string): Partial<RedisOptions> {
+  const u = new URL(url);
+  const out: Partial<RedisOptions> = {};
+  if (u.username) out.username = decodeURIComponent(u.username);
+  if (u.password) out.password = decodeURIComponent(u.password);
+  if (u.protocol === "rediss:") out.tls = {};
+  return out;
+}
+
+function printable(key: Uint8Array): string {
+  return Buffer.from(key).toString("utf8").replace(/[\x00-\x1f\x7f]/g, "?").slice(0, 64);
+}
+
+/** A plausible hash tag to suggest: the key's part before its first ':' (or the key). */
+function tagOf(key: string): string {
+  return key.split(":")[0] || key;
+}
+
+/** Dedicated connections for WATCH/MULTI (WATCH belongs to a connection). */
+class WatchPool {
+  readonly #idle: Redis[] = [];
+  readonly #waiting: ((c: Redis) => void)[] = [];
+  #open = 0;
+  static readonly SIZE = 32;
+
+  constructor(readonly make: () => Client) {}
+
+  async acquire(): Promise<Redis> {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#open < WatchPool.SIZE) {
+      this.#open++;
+      const c = this.make() as Redis;
+      await c.connect().catch((e) => {
+        this.#open--;
+        throw e;
+      });
+      return c;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(c: Redis, healthy: boolean): void {
+    if (!healthy) {
+      this.#open--;
+      c.disconnect();
+      if (this.#waiting.length) void this.acquire().then(this.#waiting.shift()!);
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(c);
+    else this.#idle.push(c);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#idle.splice(0)) c.disconnect();
   }
 }
 

@@ -7,6 +7,8 @@ export const HAVE_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
 
 export interface RedisProcess {
   port: number;
+  /** The redis-server process id (to kill -9 it in failure tests). */
+  pid: number;
   url: string;
   cli(args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -23,12 +25,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server on `port` (default: a free one). */
-export async function startRedis(port?: number): Promise<RedisProcess> {
+/** Starts redis-server on `port` (default: a free one); `args` override the defaults (e.g. --appendonly yes). */
+export async function startRedis(port?: number, args: string[] = []): Promise<RedisProcess> {
   port ??= await freePort();
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -49,6 +51,7 @@ export async function startRedis(port?: number): Promise<RedisProcess> {
   });
   return {
     port,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${port}`,
     cli: (args) => redisCli(port, args),
     async stop() {

@@ -23,9 +23,9 @@ const VALUES: Record<string, string[]> = {
 /** Names that exist only as types. */
 const TYPES: Record<string, string[]> = {
   "ferrite-wasm/runtime": [
-    "AllStats", "CallArg", "CallErrorCode", "CallOptions", "CallResult", "Capability", "ErrorCode", "ErrorData", "FailedCallJSON", "FunctionInfo",
+    "AllStats", "AsyncHttpHandler", "AsyncStore", "CallArg", "CallErrorCode", "CallOptions", "CallResult", "Capability", "ErrorCode", "ErrorData", "FailedCallJSON", "FunctionInfo",
     "FunctionSettings", "FunctionStats", "HostCall", "HttpHandler", "HttpRequest", "HttpResponse", "KeyPermissions", "KeyWrite", "LoadErrorCode",
-    "LoadOptions", "LogEntry", "LogLevel", "RecordedAnswers", "RecordedCall", "RecordedRead", "ReplayOptions", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
+    "LoadOptions", "LogEntry", "LogLevel", "ReadEntry", "RecordedAnswers", "RecordedCall", "RecordedRead", "ReplayOptions", "ReplyWord", "RuntimeDefaults", "RuntimeOptions", "Store",
   ],
   "ferrite-wasm/testing": ["FailedCallJSON", "ManualClock"],
   "ferrite-wasm/server": ["ConfigInput", "FerriteConfig", "FerriteServer", "LoadConfigOptions", "LogLevel", "Logger", "ServerConfig", "ServerOptions", "VersionRecord", "WasmConfig"],
