@@ -44,7 +44,7 @@ export interface Language {
 
 export const LANGUAGES: readonly Language[] = [
   { name: "assemblyscript", takes: (s) => s.endsWith(".ts"), watches: [".ts"], load: async () => (await import("./assemblyscript.js")).assemblyscript },
-  { name: "rust", takes: (s) => s.endsWith(".rs"), watches: [".rs", "Cargo.toml", "Cargo.lock"], load: async () => (await import("./rust.js")).rust },
+  { name: "rust", takes: (s) => s.endsWith(".rs"), watches: [".rs", "Cargo.toml"], load: async () => (await import("./rust.js")).rust },
   { name: "c", takes: (s) => s.endsWith(".c"), watches: [".c", ".h"], load: async () => (await import("./c.js")).c },
 ];
 

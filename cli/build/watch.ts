@@ -3,7 +3,7 @@
 // (sed -i, JetBrains "safe write", vim's backupcopy=no) replaces the file, and a watch held on the
 // old file would never fire again. Only sources the languages build and the manifest count;
 // build output, node_modules and dotfolders are ignored, so writing build/ never triggers a build.
-import type { Stats } from "node:fs";
+import { existsSync, type Stats } from "node:fs";
 import path from "node:path";
 import { watch } from "chokidar";
 import { LANGUAGES } from "./languages.js";
@@ -30,10 +30,20 @@ export function watchProject(root: string, outDir: string, onChange: (files: str
   let timer: NodeJS.Timeout | null = null;
   const changed = new Set<string>();
   const relOut = path.relative(root, outDir);
+  // cargo's output folder (target/ beside a Cargo.toml): thousands of files no build reads.
+  const crates = new Map<string, boolean>();
+  const isCrate = (dir: string[]): boolean => {
+    const key = dir.join(path.sep);
+    let crate = crates.get(key);
+    if (crate === undefined) crates.set(key, (crate = existsSync(path.join(root, key, "Cargo.toml"))));
+    return crate;
+  };
   const skipped = (abs: string, stats?: Stats): boolean => {
     const rel = path.relative(root, abs);
     if (rel === "" || rel.startsWith("..")) return false;
-    if (rel.split(path.sep).some((p) => p === "node_modules" || p.startsWith("."))) return true;
+    const parts = rel.split(path.sep);
+    if (parts.some((p) => p === "node_modules" || p.startsWith("."))) return true;
+    if (parts.some((p, i) => p === "target" && isCrate(parts.slice(0, i)))) return true;
     if (relOut && (rel === relOut || rel.startsWith(relOut + path.sep))) return true;
     return stats?.isFile() === true && !relevant(rel);
   };

@@ -2,14 +2,15 @@
 // templates through new -> build -> test -> deploy -> call, under MEMORY 1MB; the specification's
 // Rust example (fixtures/spec/validate.rs, its code block verbatim); every function of the
 // ferrite-wasm crate; the stack-size hint; and the message when no toolchain has the target.
-import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { manualClock, seededRandom } from "../../runtime-sim/testing.js";
 import { testRuntime, utf8 } from "../helpers/runtime.js";
 import { redisCli } from "../helpers/server.js";
-import { cli, ensureCliBuilt, ROOT, tempDir } from "../cli/helpers/cli.js";
+import { cli, ensureCliBuilt, ROOT, spawnCli, tempDir } from "../cli/helpers/cli.js";
 import { startServe } from "../cli/helpers/serve.js";
+import { watchProject } from "../../cli/build/watch.js";
 import { CARGO_TARGET, FIXTURES } from "./helpers.js";
 
 // Real compilers on a busy shared machine: these bound a hang, not a speed (a cold cargo build
@@ -121,6 +122,52 @@ describe("the blank template", () => {
     expect(built.stdout).toContain("its initial memory is 1088KB (17 pages of 64KB), above its memory limit of 1MB");
     expect(built.stdout).toContain('the module reserves a 1024 KiB stack (Rust\'s default is 1 MiB)');
     expect(built.stdout).toContain('set rustflags = ["-C", "link-arg=-zstack-size=65536"] under [target.wasm32-unknown-unknown] in .cargo/config.toml');
+  });
+});
+
+describe("build --watch on a crate", () => {
+  test("sees a save that replaces src/lib.rs", async () => {
+    const dir = path.join(tmp.dir, "rust-watch");
+    expect((await run(["new", dir, "--lang", "rust"], tmp.dir)).code).toBe(0);
+    const watch = spawnCli(["build", "--watch", "--json"], dir); // no CARGO_TARGET_DIR: cargo writes dir/target
+    try {
+      await watch.waitFor((e) => "functions" in e, "the first build");
+      const lib = path.join(dir, "src/lib.rs");
+      const temp = `${lib}.tmp`;
+      await writeFile(temp, (await readFile(lib, "utf8")).replace('"Hello, {}!"', '"Hi, {}!"'));
+      await rename(temp, lib);
+      type Built = { ok: boolean; functions: { compiled: boolean }[] };
+      const rebuilt = (await watch.waitFor((e, i) => i >= 1 && (e as Built).functions?.[0]?.compiled === true, "the rebuild")) as Built;
+      expect(rebuilt.ok).toBe(true);
+      expect((await run(["call", "hello", "Ada"], dir)).stdout.trim()).toBe("Hi, Ada!");
+    } finally {
+      watch.child.kill("SIGTERM");
+      await watch.exited();
+    }
+  });
+
+  test("the watcher ignores target/ beside a Cargo.toml: cargo's output, not sources", async () => {
+    const dir = path.join(tmp.dir, "rust-watch-target");
+    await mkdir(path.join(dir, "target/release"), { recursive: true });
+    await mkdir(path.join(dir, "src"), { recursive: true });
+    await writeFile(path.join(dir, "Cargo.toml"), "[package]\n");
+    await writeFile(path.join(dir, "src/lib.rs"), "// v1\n");
+    const batches: string[][] = [];
+    let seen!: () => void;
+    const changed = new Promise<void>((resolve) => (seen = resolve));
+    const watcher = watchProject(dir, path.join(dir, "build"), (files) => {
+      batches.push(files);
+      seen();
+    });
+    try {
+      await watcher.ready;
+      await writeFile(path.join(dir, "target/release/stray.rs"), "// generated\n");
+      await writeFile(path.join(dir, "src/lib.rs"), "// v2\n");
+      await changed;
+      expect(batches[0]).toEqual([path.join("src", "lib.rs")]);
+    } finally {
+      await watcher.close();
+    }
   });
 });
 
