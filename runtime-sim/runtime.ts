@@ -197,9 +197,9 @@ export class Runtime {
     }
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
-    const result = calls.call(args, readOnly, record, options?.answers);
+    const result = calls.call(args, readOnly, record, options?.answers, options?.store);
     if (calls.trapped && fn.sourceMap && result.error) {
-      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
+      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, options?.store ? { ...this.#env, store: options.store } : this.#env, calls.limits);
       if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
     }
     // With the default clock, the end of the call (already read) says when it was: no second read.

@@ -2,12 +2,12 @@
 // (event, key, new value); if the call fails, the write is refused with the function's error and
 // nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
 // not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
-import { FerriteError, type Runtime } from "../runtime-sim/index.js";
+import { FerriteError, type Runtime, type Store } from "../runtime-sim/index.js";
 import { globMatch } from "../runtime-sim/host.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Client, Logger } from "./context.js";
 import type { Observability } from "./observability/index.js";
-import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
+import { WRITE_EVENTS, type PendingWrite, type TriggerEvent, type ValueReader } from "./trigger-events.js";
 
 /** What TRIGGER.CREATE defines and data_dir keeps. */
 export interface TriggerDef {
@@ -99,27 +99,33 @@ export class Triggers {
     };
   }
 
+  /** Whether `command` could fire an enabled trigger (then a Redis store cannot run it alone in a transaction). */
+  wouldFire(command: string): boolean {
+    return this.#enabled > 0 && WRITE_EVENTS.has(command);
+  }
+
   /**
    * Runs before a key command: null when the write may go ahead, the refusal's reply text when a
    * trigger's function failed, or a promise of either when the keyspace answers asynchronously.
    */
-  check(command: string, args: Buffer[], client: Client | null = null): string | null | Promise<string | null> {
+  check(command: string, args: Buffer[], client: Client | null = null, keyspace: ValueReader = this.keyspace, store?: Store): string | null | Promise<string | null> {
     if (this.#enabled === 0) return null;
     const extract = WRITE_EVENTS.get(command);
     if (!extract) return null;
-    const writes = extract(args, this.keyspace);
-    return writes instanceof Promise ? writes.then((w) => this.#fire(w, args, client)) : this.#fire(writes, args, client);
+    const writes = extract(args, keyspace);
+    return writes instanceof Promise ? writes.then((w) => this.#fire(w, args, client, store)) : this.#fire(writes, args, client, store);
   }
 
   /** Every matching enabled trigger, for every write, in order; the first failure refuses them all. */
-  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null): string | null {
+  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null, store: Store | undefined): string | null {
     for (const w of writes) {
       const key = w.key.toString("latin1");
       for (const t of this.#triggers.values()) {
         if (!t.def.enabled || !t.def.events.includes(w.event) || !globMatch(t.def.pattern, key)) continue;
         const args: Uint8Array[] = [Buffer.from(w.event), w.key];
         if (w.value !== null) args.push(w.value);
-        const r = this.runtime.call(t.def.function, args, this.observe?.callOptions(false));
+        const base = this.observe?.callOptions(false);
+        const r = this.runtime.call(t.def.function, args, store ? { ...base, store } : base);
         this.observe?.called(t.def.function, r, { command, client, via: `trigger ${t.def.name}` });
         t.executions++;
         t.lastExecution = this.clock();

@@ -1,6 +1,7 @@
 // Command specs as data: name, arity (Redis convention: n exact, -n at least n), flags, docs.
 // socket.ts checks arity, auth and the wasm switch from these fields; handlers never do.
 import type { Client } from "../context.js";
+import type { KeySpec } from "./keyspecs.js";
 import { CommandError, SimpleString, type Reply } from "../resp.js";
 
 /** Traits code asks about, as ioredis's Command.FLAGS. */
@@ -33,8 +34,13 @@ export interface CommandSpec {
   /** COMMAND DOCS group and summary. */
   group: string;
   summary: string;
-  /** First key, last key (-1: to the end), step; [0, 0, 0] when the command takes no keys. */
-  keys?: readonly [number, number, number];
+  /** Where its keys are (Redis key specs); commandKeys() reads them. None: the command takes no keys. */
+  keySpecs?: readonly KeySpec[];
+  /**
+   * With a Redis store, the command goes to the store as it is and the store's reply is the reply
+   * (after triggers): Redis's own semantics and errors, for every type of value.
+   */
+  native?: boolean;
   subcommands?: readonly SubcommandSpec[];
   handler: Handler;
 }

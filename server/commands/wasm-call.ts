@@ -10,7 +10,10 @@ const NO_ARGS: readonly Uint8Array[] = [];
 function call(c: Client, args: Buffer[], readOnly: boolean): Reply {
   const name = args[1].toString();
   const { observe } = c.server;
-  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, observe.callOptions(readOnly));
+  let options = observe.callOptions(readOnly);
+  // A client that SELECTed another database: the function reads and writes that one.
+  if (c.db !== c.server.databases.home) options = { ...options, store: c.store };
+  const result = c.server.runtime.call(name, args.length > 2 ? args.slice(2) : NO_ARGS, options);
   observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);

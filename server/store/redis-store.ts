@@ -52,6 +52,22 @@ export class RedisStore implements Store {
     return new RedisStore(options, bridge, keyspace);
   }
 
+  readonly #databases = new Map<number, Store>();
+
+  /** The store functions use when called from another database of the same server (SELECT n). */
+  database(db: number): Store {
+    let store = this.#databases.get(db);
+    if (!store) {
+      store = {
+        get: (key, budget) => this.#request({ op: "get", key, db }, "ferrite_get", budget) as Uint8Array | null,
+        exists: (key, budget) => (this.#request({ op: "exists", key, db }, "ferrite_exists", budget) as number) > 0,
+        apply: (writes, budget) => void this.#request({ op: "apply", writes, db }, "the call's writes", budget),
+      };
+      this.#databases.set(db, store);
+    }
+    return store;
+  }
+
   #request(message: Record<string, unknown>, what: string, budget: WaitBudget | undefined): unknown {
     this.metrics.roundTrips[message.op as string]++;
     // A wait never outlasts the call: past its remaining time the call fails with its timeout error.

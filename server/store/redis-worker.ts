@@ -20,6 +20,20 @@ const redis = new Redis(url, {
 });
 redis.on("error", () => {}); // failures are reported per request
 
+// Other databases (a client that ran SELECT n): one more connection each, made on first use.
+const others = new Map();
+async function conn(db) {
+  if (db === undefined || db === (redis.options.db || 0)) return redis;
+  let c = others.get(db);
+  if (!c) {
+    c = redis.duplicate({ db, connectionName: "ferrite-wasm:functions:db" + db });
+    c.on("error", () => {});
+    others.set(db, c);
+  }
+  if (c.status === "wait") await c.connect();
+  return c;
+}
+
 const buf = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
 async function run(m) {
@@ -29,12 +43,12 @@ async function run(m) {
       await redis.ping();
       return null;
     case "get":
-      return await redis.getBuffer(buf(m.key));
+      return await (await conn(m.db)).getBuffer(buf(m.key));
     case "exists":
-      return await redis.exists(buf(m.key));
+      return await (await conn(m.db)).exists(buf(m.key));
     case "apply": {
       // All of a call's writes in one MULTI/EXEC: other clients see all of them or none.
-      const tx = redis.multi();
+      const tx = (await conn(m.db)).multi();
       for (const w of m.writes) {
         if (w.value === null) tx.del(buf(w.key));
         else tx.set(buf(w.key), buf(w.value));
@@ -45,6 +59,7 @@ async function run(m) {
       return res.length;
     }
     case "close":
+      for (const c of others.values()) c.disconnect();
       await redis.quit().catch(() => redis.disconnect());
       return null;
     default:

@@ -61,7 +61,7 @@ describe.skipIf(!HAVE_REDIS)("redis store", () => {
   test("key commands go to the real Redis", async () => {
     expect(await t.cli(["SET", "via-server", "1", "EX", "100"])).toBe("OK");
     expect(await redis.cli(["GET", "via-server"])).toBe("1");
-    expect(await t.cli(["TTL", "via-server"])).toBe("100");
+    expect(await t.cli(["TTL", "via-server"])).toMatch(/^(100|99)$/); // Redis's own rounding; a slow machine may pass half a second
     expect(await t.cli(["INCR", "via-server"])).toBe("2");
     expect((await t.cli(["KEYS", "user:*"])).split("\n").sort()).toEqual(["user:1", "user:2"]);
     expect(await t.cli(["SET", "via-server", "2", "NX"])).toBe("");
