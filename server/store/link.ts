@@ -103,7 +103,7 @@ export class StoreLink {
 
   /** The reply a client gets when the store cannot be reached. */
   unavailable(e: unknown): ErrorReply {
-    return new ErrorReply(`ERR the store at ${this.where} is unavailable (${(e as Error)?.message ?? e}); check that it is running`);
+    return new ErrorReply(`STORE the store at ${this.where} is unavailable (${(e as Error)?.message ?? e}); check that it is running`);
   }
 
   /** A value, for trigger checks (null when missing or not a string). */

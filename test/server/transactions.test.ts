@@ -125,7 +125,7 @@ describe("WASM.CALL inside EXEC", () => {
       await s.send(["WASM.CALL", "kv_set_fail", "tx", "1", "ty", "2"]);
       await s.send(["WASM.CALL", "kv_set", "tb", "2"]);
       await s.send(["WASM.CALL", "kv_get", "tb"]);
-      expect(await s.send(["EXEC"])).toBe("*4\r\n+OK\r\n-ERR boom\r\n$2\r\nOK\r\n$1\r\n2\r\n");
+      expect(await s.send(["EXEC"])).toBe("*4\r\n+OK\r\n-FUNCERR boom\r\n$2\r\nOK\r\n$1\r\n2\r\n");
       expect(await s.send(["MGET", "ta", "tb", "tx", "ty"])).toBe("*4\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$-1\r\n");
     } finally {
       s.close();

@@ -120,7 +120,7 @@ describe("events", () => {
       ["MSETNX", "locked:b", "1"], ["APPEND", "locked:b", "1"], ["SETRANGE", "locked:b", "0", "1"], ["INCRBYFLOAT", "locked:b", "1"],
       ["COPY", "src", "locked:b"], ["RENAME", "src", "locked:b"], ["RENAMENX", "src", "locked:b"], ["GETDEL", "locked:kept"], ["MOVE", "locked:kept", "1"],
     ];
-    for (const w of writes) expect(await t.cli(w), w.join(" ")).toMatch(/^ERR writes to locked:\* are not allowed \(write refused by trigger 'lock2'\)$/);
+    for (const w of writes) expect(await t.cli(w), w.join(" ")).toMatch(/^FUNCERR writes to locked:\* are not allowed \(write refused by trigger 'lock2'\)$/);
     expect(await t.cli(["EXISTS", "locked:b"])).toBe("0");
     expect(await t.cli(["GET", "locked:kept"])).toBe("1");
     expect(await t.cli(["GET", "src"])).toBe("v");
