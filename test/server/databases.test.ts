@@ -131,19 +131,28 @@ describe.skipIf(!HAVE_REDIS)("a Redis Cluster store: database 0 only, with Redis
   let port: number;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "ferrite-cluster-"));
-    port = await freePort();
-    node = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", path.join(dir, "nodes.conf"), "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-    for (let i = 0; i < 200; i++) {
-      const ok = await redisCli(port, ["PING"]).catch(() => "");
-      if (ok === "PONG") break;
-      await new Promise((r) => setTimeout(r, 25));
+    // A free port may be taken by someone else before redis-server binds it: then try another.
+    for (let attempt = 0; ; attempt++) {
+      port = await freePort();
+      node = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", path.join(dir, `nodes-${attempt}.conf`), "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+      const exited = new Promise<"exited">((r) => node.once("exit", () => r("exited")));
+      let up = false;
+      while (!up && node.exitCode === null) {
+        up = (await redisCli(port, ["PING"]).catch(() => "")) === "PONG";
+        if (!up) await Promise.race([exited, new Promise((r) => setTimeout(r, 25))]);
+      }
+      if (up) break;
+      if (attempt === 2) throw new Error(`redis-server --cluster-enabled yes did not start (exit code ${node.exitCode})`);
     }
     expect(await redisCli(port, ["CLUSTER", "ADDSLOTSRANGE", "0", "16383"])).toBe("OK");
-    for (let i = 0; i < 200 && !(await redisCli(port, ["CLUSTER", "INFO"])).includes("cluster_state:ok"); i++) await new Promise((r) => setTimeout(r, 25));
+    while (!(await redisCli(port, ["CLUSTER", "INFO"])).includes("cluster_state:ok")) await new Promise((r) => setTimeout(r, 25));
   });
   afterAll(async () => {
-    node?.kill("SIGTERM");
-    await new Promise((r) => node?.once("exit", r));
+    if (node && node.exitCode === null) {
+      const exited = new Promise((r) => node.once("exit", r));
+      node.kill("SIGTERM");
+      await exited;
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
