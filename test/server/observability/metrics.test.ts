@@ -26,12 +26,21 @@ interface Sample {
 /** The official Prometheus client's parser (Debian's python3-prometheus-client): every sample, labels intact. */
 const PY_PARSE = `import json, sys
 from prometheus_client.parser import text_string_to_metric_families
-print(json.dumps([{"name": f.name, "type": f.type, "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]} for f in text_string_to_metric_families(sys.stdin.read())]))`;
+print(json.dumps([{"name": f.name, "type": f.type, "samples": [{"name": s.name, "labels": s.labels, "value": s.value if s.value == s.value and abs(s.value) != float("inf") else str(s.value)} for s in f.samples]} for f in text_string_to_metric_families(sys.stdin.read())]))`;
 
 function parseOfficial(text: string): Promise<{ name: string; type: string; samples: Sample[] }[]> {
   return new Promise((resolve, reject) => {
     const child = execFile("/usr/bin/python3", ["-c", PY_PARSE], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`the Prometheus parser refused /metrics: ${stderr || err.message}`)) : resolve(JSON.parse(stdout)),
+      {
+        if (err) return reject(new Error(`the Prometheus parser refused /metrics: ${stderr || err.message}`));
+        // JSON has no NaN or Inf (a summary with no observations reports NaN quantiles): they come as "nan", "inf", "-inf".
+        try {
+          const families = JSON.parse(stdout) as { name: string; type: string; samples: (Omit<Sample, "value"> & { value: number | string })[] }[];
+          resolve(families.map((f) => ({ ...f, samples: f.samples.map((x) => ({ ...x, value: typeof x.value === "number" ? x.value : x.value === "inf" ? Infinity : x.value === "-inf" ? -Infinity : NaN })) })));
+        } catch (e) {
+          reject(e);
+        }
+      },
     );
     child.stdin!.end(text);
   });
