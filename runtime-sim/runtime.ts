@@ -256,17 +256,7 @@ export class Runtime {
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
     const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null);
-    // A guest error raised inside a library (json-as, the standard library) names the library's
-    // line: the replay finds the caller's own line instead.
-    const libraryAbort = result.error?.code === "ERR_GUEST" && LIBRARY_POSITION.test(result.error.message);
-    if ((calls.trapped || libraryAbort) && fn.sourceMap && result.error) {
-      const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, this.#env, calls.limits);
-      if (position && calls.trapped) {
-        result.error = errors.trapped(name, String(result.error.data.reason), position);
-      } else if (position && !position.startsWith("~lib/")) {
-        result.error = errors.guest(name, result.error.message.replace(LIBRARY_POSITION, ` at ${position}`));
-      }
-    }
+    this.#locate(name, fn, args, result, this.#env);
     // With the default clock, the end of the call (already read) says when it was: no second read.
     const at = this.#wallClock ? Math.round(TIME_ORIGIN + calls.endedAt) : this.#clock();
     if (record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(at - result.durationMs));
@@ -306,10 +296,7 @@ export class Runtime {
         }
         const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null, { cache, tape, budgetMs });
         const pending = calls.pending;
-        if (pending === null && calls.trapped && fn.sourceMap && result.error) {
-          const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, { ...this.#env, store: cache }, calls.limits);
-          if (position) result.error = errors.trapped(name, String(result.error.data.reason), position);
-        }
+        if (pending === null) this.#locate(name, fn, args, result, { ...this.#env, store: cache });
         if (pending === null && record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(this.#clock() - result.durationMs));
         return { result, ok: result.ok, writes: result.writes, pending, timedOut: calls.timedOut, memoryBytes: calls.memoryBytes };
       },
@@ -326,6 +313,22 @@ export class Runtime {
     // Only the committed run's logs are delivered; earlier runs' were dropped with them.
     if (this.#env.onLog) for (const entry of result.logs) this.#env.onLog(entry);
     return result;
+  }
+
+  /**
+   * A trap, or a guest error raised inside a library (json-as, the standard library, which names
+   * the library's line): the deterministic replay finds the source position, the caller's own line.
+   */
+  #locate(name: string, fn: LoadedFunction, args: readonly CallArg[], result: CallResult, env: CallEnv): void {
+    const { calls } = fn;
+    const libraryAbort = result.error?.code === "ERR_GUEST" && LIBRARY_POSITION.test(result.error.message);
+    if (!(calls.trapped || libraryAbort) || !fn.sourceMap || !result.error) return;
+    const position = locateTrap(fn.prepared, fn.sourceMap, fn.entry, args, calls.tape ?? NO_ANSWERS, env, calls.limits);
+    if (position && calls.trapped) {
+      result.error = errors.trapped(name, String(result.error.data.reason), position);
+    } else if (position && !position.startsWith("~lib/")) {
+      result.error = errors.guest(name, result.error.message.replace(LIBRARY_POSITION, ` at ${position}`));
+    }
   }
 
   /** WASM.CALLREAD: a call in which any write or delete fails. */
