@@ -3,9 +3,12 @@
 //   WASM.CALL get1 key  vs  FCALL get1 1 key / EVALSHA <GET KEYS[1]> 1 key
 // each unpipelined and with -P 16, interleaved over a few rounds (median kept).
 // Targets: WASM.CALL -P16 >= 0.5x FCALL (noop); unpipelined >= 0.8x EVALSHA.
+// Then memory under a client that pipelines 20,000 GETs of a 1 MB value and never reads: ferrite's
+// RSS beside redis-server's with the same client-output-buffer-limit.
 // Run: npx tsx bench/server.ts [--rounds 3] [--n 50000] [--np 200000] [--store-redis]
 // Traffic goes to 127.0.0.1 only; every run is bounded by -n and a timeout.
 import { execFile } from "node:child_process";
+import net from "node:net";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
 import { startServer, type FerriteServer } from "../server/index.js";
@@ -33,6 +36,7 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
       if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${stderr || err.message}`));
       else resolve(stdout);
     });
+    child.stdin!.on("error", () => {}); // a tool that exits without reading stdin (EPIPE) is not a failure
     child.stdin!.end(input ?? "");
   });
 }
@@ -128,6 +132,8 @@ async function main(): Promise<void> {
       }
     }
 
+    await neverReading(ferrite, r);
+
     console.log(pc.bold("\ntargets"));
     const target = (name: string, ours: string, theirs: string, min: number) => {
       const ratio = results.get(ours)! / results.get(theirs)!;
@@ -142,6 +148,43 @@ async function main(): Promise<void> {
     for (const s of servers) await s.close();
     await redis?.stop();
   }
+}
+
+/** RSS with a client that pipelines 20,000 GETs of 1 MB and never reads, against redis-server with the same limit. */
+async function neverReading(ferrite: FerriteServer, r: RedisProcess): Promise<void> {
+  const MB = 1024 * 1024;
+  const LIMIT = "normal 256mb 64mb 60"; // ferrite's default; Redis's is no limit at all for normal clients
+  ferrite.keyspace.set(Buffer.from("bench:big"), Buffer.alloc(MB, 120), {});
+  await r.cli(["CONFIG", "SET", "client-output-buffer-limit", LIMIT]);
+  await run("redis-cli", ["-p", String(r.port), "-x", "SET", "bench:big"], "x".repeat(MB - 1));
+  const flood = (port: number) =>
+    new Promise<net.Socket>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.pause(); // never reads
+        s.write("*2\r\n$3\r\nGET\r\n$9\r\nbench:big\r\n".repeat(20_000));
+        resolve(s);
+      });
+      s.on("error", () => {});
+    });
+  const redisRss = async () => Number(/used_memory_rss:(\d+)/.exec(await r.cli(["INFO", "memory"]))![1]);
+  const settle = () => new Promise((res) => setTimeout(res, 2000)); // the replies pile up, or stop, meanwhile
+
+  const fBefore = process.memoryUsage().rss;
+  const fs = await flood(ferrite.port);
+  await settle();
+  const fAfter = process.memoryUsage().rss;
+  fs.destroy();
+
+  const rBefore = await redisRss();
+  const rs = await flood(r.port);
+  await settle();
+  const rAfter = await redisRss();
+  const peak = Number(/used_memory_peak:(\d+)/.exec(await r.cli(["INFO", "memory"]))![1]);
+  rs.destroy();
+
+  console.log(pc.bold(`\na client pipelining 20,000 GETs of a 1 MB value, never reading (limit "${LIMIT}")`));
+  console.log(`  ferrite RSS ${(fBefore / MB).toFixed(0)} MB -> ${(fAfter / MB).toFixed(0)} MB after 2 s (+${((fAfter - fBefore) / MB).toFixed(0)} MB: the client is no longer read; this process is the bench too)`);
+  console.log(`  redis   RSS ${(rBefore / MB).toFixed(0)} MB -> ${(rAfter / MB).toFixed(0)} MB after 2 s, peak allocation ${(peak / MB).toFixed(0)} MB (it buffers up to the limit, then drops the client)`);
 }
 
 main().catch((e) => {

@@ -187,10 +187,10 @@ export class FunctionCalls implements HostContext {
    * One call on the ready instance. Never throws for anything the guest does. `record` keeps its
    * store reads and answers (takeRecorded); `answers` answers now/random/http from a recorded call.
    */
-  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers, callerKeys: KeyPermissions | null = null, async?: AsyncRun): CallResult {
+  call(args: readonly CallArg[], readOnly: boolean, record = false, answers?: RecordedAnswers, callerKeys: KeyPermissions | null = null, async?: AsyncRun, store?: Store): CallResult {
     const isolate = this.#isolate!;
     const mem = this.#mem!;
-    this.#begin(args, readOnly, mem, record, answers);
+    this.#begin(args, readOnly, mem, record, answers, store);
     this.#callerKeys = callerKeys;
     const deadline = this.#deadline;
     if (async !== undefined) {
@@ -285,7 +285,7 @@ export class FunctionCalls implements HostContext {
     }
   }
 
-  #begin(args: readonly CallArg[], readOnly: boolean, mem: GuestMemory, record: boolean, answers: RecordedAnswers | undefined): void {
+  #begin(args: readonly CallArg[], readOnly: boolean, mem: GuestMemory, record: boolean, answers: RecordedAnswers | undefined, store: Store = this.#env.store): void {
     this.#rawArgs = args;
     this.#args = null;
     this.#returned = null;
@@ -296,7 +296,7 @@ export class FunctionCalls implements HostContext {
     this.#rerun = null;
     this.#pending = null;
     const tx = this.#tx;
-    tx.reset(this.#env.store, this.#deadline);
+    tx.reset(store, this.#deadline);
     const reads = tx.reads;
     if (record) {
       if (reads === null) tx.reads = [];

@@ -129,6 +129,9 @@ export interface CallOptions {
   /** Keep what the call reads and the time, random and http answers it gets; a failed call then
    * hands them back in `result.recorded` (the server's flight recorder). Nothing is built on success. */
   record?: boolean;
+  /** The keyspace this call reads and writes (a server's selected database). Default: the runtime's
+   * store. An AsyncStore is called through callAsync. */
+  store?: Store | AsyncStore;
   /** Answer ferrite_now, ferrite_random and ferrite_http from a recorded call (replay). */
   answers?: RecordedAnswers;
   /** The calling user's key permissions (the server's ACL): a host call outside them fails with NOPERM. */

@@ -18,7 +18,7 @@ import { MemoryStore } from "./store/memory-store.js";
 import { LIBRARY_POSITION, SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
 import { toBytes, type Store } from "./store/store.js";
-import { driveAsyncCall, type AsyncStore } from "./store/async.js";
+import { driveAsyncCall, isAsyncStore, type AsyncStore } from "./store/async.js";
 import type { Pending } from "./store/async.js";
 import type {
   AllStats,
@@ -241,7 +241,7 @@ export class Runtime {
   call(name: string, args: readonly CallArg[] = [], options?: CallOptions): CallResult {
     const fn = this.#fns.get(name);
     if (!fn) return failedResult(errors.unknownFunction(name));
-    if (this.asyncStore !== null) {
+    if (options?.store ? isAsyncStore(options.store) : this.asyncStore !== null) {
       return failedResult(new FerriteError("ERR_STORE", `this runtime's store answers asynchronously; call '${name}' with callAsync`, name));
     }
     const { calls } = fn;
@@ -255,8 +255,9 @@ export class Runtime {
     }
     const readOnly = options?.readOnly === true;
     const record = options?.record === true;
-    const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null);
-    this.#locate(name, fn, args, result, this.#env);
+    const store = options?.store as Store | undefined;
+    const result = calls.call(args, readOnly, record, options?.answers, options?.keys ?? null, undefined, store);
+    this.#locate(name, fn, args, result, store ? { ...this.#env, store } : this.#env);
     // With the default clock, the end of the call (already read) says when it was: no second read.
     const at = this.#wallClock ? Math.round(TIME_ORIGIN + calls.endedAt) : this.#clock();
     if (record && !result.ok) result.recorded = takeRecord(fn, args, readOnly, Math.round(at - result.durationMs));
@@ -269,8 +270,8 @@ export class Runtime {
    * goes on and the commit is serializable (store/async.ts); otherwise the same as call().
    */
   async callAsync(name: string, args: readonly CallArg[] = [], options?: CallOptions): Promise<CallResult> {
-    const store = this.asyncStore;
-    if (store === null) return this.call(name, args, options);
+    const store = options?.store ?? this.asyncStore;
+    if (store === null || !isAsyncStore(store)) return this.call(name, args, options);
     const fn = this.#fns.get(name);
     if (!fn) return failedResult(errors.unknownFunction(name));
     const { calls } = fn;

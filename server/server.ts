@@ -4,14 +4,18 @@ import { readFile } from "node:fs/promises";
 import net, { type AddressInfo } from "node:net";
 import tls from "node:tls";
 import { parseConfig } from "./config/load.js";
-import { bytesOf, MEMORY_BUDGET_DEFAULT, type ConfigInput, type FerriteConfig } from "./config/schema.js";
-import { type CallResult, FerriteError, type LogEntry, MemoryStore, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
+import { bytesOf, MEMORY_BUDGET_DEFAULT, parseOutputLimit, type ConfigInput, type FerriteConfig } from "./config/schema.js";
+import { type CallResult, FerriteError, type LogEntry, type Runtime, type RuntimeOptions, type Store, createRuntime } from "../runtime-sim/index.js";
 import { HttpBridge } from "../runtime-sim/host.js";
-import { MemoryKeyspace, type Keyspace } from "./store/keyspace.js";
+import type { Keyspace } from "./store/keyspace.js";
 import { RedisStore } from "./store/redis-store.js";
+import { MemoryDatabases } from "./store/databases.js";
+import { StoreLink } from "./store/link.js";
+import { Watches } from "./store/watch.js";
 import { Auth } from "./auth.js";
 import { COMMANDS } from "./commands/index.js";
-import type { Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
+import type { Client, Databases, Logger, LogLevel, ServerContext, ServerStats } from "./context.js";
+import { Exclusive } from "./multi.js";
 import { Functions } from "./functions.js";
 import { DataDir } from "./persist.js";
 import { Connection } from "./socket.js";
@@ -66,17 +70,24 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
   let store: Store | undefined;
   let keyspace: Keyspace;
   let redis: RedisStore | null = null;
+  let link: StoreLink | null = null;
+  let databases: Databases;
+  const watches = new Watches();
   if (config.server.store === "memory") {
-    const memory = new MemoryStore({ clock });
-    store = memory;
-    keyspace = new MemoryKeyspace(memory, clock);
+    const memory = new MemoryDatabases(config.server.databases, watches, clock);
+    databases = memory;
+    store = memory.store(0);
+    keyspace = memory.keyspace(0);
   } else {
     try {
       redis = await RedisStore.connect({ url: config.server.store, timeoutMs: config.server.store_timeout_ms });
+      link = await StoreLink.connect({ url: config.server.store, where: redis.where, timeoutMs: config.server.store_timeout_ms, connectTimeoutMs: 3000 });
     } catch (e) {
+      await redis?.close();
       throw new ServerStartError((e as Error).message, e);
     }
     keyspace = redis.keyspace;
+    databases = redisDatabases(redis, link);
   }
 
   // ferrite_http goes to the real network through fetch unless a handler (a test's mock) is given.
@@ -146,13 +157,29 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, log, redis, registry, bridge, onCall: options.onCall });
+    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, databases, link, watches, log, redis, registry, bridge, onCall: options.onCall });
   } catch (e) {
     await registry?.close();
     await bridge?.close();
+    link?.close();
     await redis?.close();
     throw e;
   }
+}
+
+/** A Redis store's databases: functions reach database n through the bridge; key commands through the link. */
+function redisDatabases(redis: RedisStore, link: StoreLink): Databases {
+  return {
+    kind: "redis",
+    count: link.databases,
+    home: link.baseDb,
+    keyspace(db) {
+      if (db === link.baseDb) return redis.keyspace;
+      // Key commands in other databases are passed through the link (native); nothing asks for this.
+      throw new Error(`no keyspace object for database ${db} of the store; key commands go to the store as they are`);
+    },
+    store: (db) => (db === link.baseDb ? redis : redis.database(db)),
+  };
 }
 
 interface Parts {
@@ -162,6 +189,9 @@ interface Parts {
   triggers: Triggers;
   keyspace: Keyspace;
   observe: Observability;
+  databases: Databases;
+  link: StoreLink | null;
+  watches: Watches;
   log: Logger;
   redis: RedisStore | null;
   registry: SharedRegistry | null;
@@ -171,7 +201,14 @@ interface Parts {
 
 async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServer> {
   const clients = new Set<Connection>();
-  const stats: ServerStats = { connectionsReceived: 0, commandsProcessed: 0, protocolErrors: 0, authFailures: 0 };
+  const stats: ServerStats = {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    protocolErrors: 0,
+    authFailures: 0,
+    outputLimitDisconnections: 0,
+    queryLimitDisconnections: 0,
+  };
   const srv = config.server;
   const tlsOn = srv.tls_port !== undefined;
   // Redis's rule: port 0 turns plain TCP off when TLS is served; otherwise it picks a free port.
@@ -185,8 +222,17 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     triggers: parts.triggers,
     keyspace: parts.keyspace,
     observe: parts.observe,
+    databases: parts.databases,
+    store: parts.link,
+    watches: parts.watches,
+    monitors: new Set<Client>(),
+    exclusive: new Exclusive(),
     auth: parts.auth,
-    settings: { maxBulkLen: bytesOf(config.server.max_bulk_len) },
+    settings: {
+      maxBulkLen: bytesOf(config.server.max_bulk_len),
+      queryLimit: bytesOf(config.server.client_query_buffer_limit),
+      outputLimit: parseOutputLimit(config.server.client_output_buffer_limit),
+    },
     stats,
     clients,
     startedAt: Date.now(),
@@ -276,6 +322,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
         await parts.functions.idle();
         await parts.triggers.idle();
         await parts.registry?.close();
+        parts.link?.close();
         await parts.redis?.close();
         await parts.bridge?.close();
       })();

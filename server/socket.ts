@@ -1,27 +1,29 @@
-// One client connection: redis-parser turns bytes into requests, which run in order; replies to
-// everything parsed from one read leave in one write (pipelining). Async commands (loads, a Redis
-// store) hold later ones in a queue so replies keep their order. Bad input gets a Redis-style
-// protocol error and the connection is closed; nothing a client sends can throw out of here.
+// One client connection, as Redis's processCommand: requests (requests.ts) are checked, queued inside
+// MULTI or run in order; replies to everything parsed from one read leave in one write (output.ts).
+// Async commands (loads, a Redis store) hold later ones in a queue so replies keep their order.
+// Bad input gets a Redis-style protocol error and the connection is closed; nothing a client sends
+// can throw out of here.
+//
+// Memory per client is bounded: when the socket says its buffer is full (a client that does not
+// read), requests stop running and the socket stops being read until it drains; a reply past
+// client_output_buffer_limit, or a request past client_query_buffer_limit, closes the client,
+// logged as Redis logs it.
 import type net from "node:net";
-import RedisParser from "redis-parser";
 import { NOAUTH } from "./auth.js";
 import type { AclUser } from "./acl/user.js";
 import { refusal } from "./acl/check.js";
-import { FLAGS, lookupCommand } from "./commands/index.js";
-import type { Client, ServerContext } from "./context.js";
-import { splitArgs } from "./inline.js";
-import { ErrorReply, ReplyWriter, errorText, type Protocol, type Reply } from "./resp.js";
+import { FLAGS, resolveCommand, type CommandSpec } from "./commands/index.js";
+import type { Client, ClientBuffers, ServerContext } from "./context.js";
+import { monitorLine } from "./monitor.js";
+import { ClientTransaction, IMMEDIATE_IN_MULTI, closeTransaction } from "./multi.js";
+import { Output } from "./output.js";
+import { RequestReader } from "./requests.js";
+import { ErrorReply, QUEUED, errorText, type Protocol, type Reply } from "./resp.js";
+import type { Keyspace } from "./store/keyspace.js";
+import type { Store } from "../runtime-sim/index.js";
+import type { AsyncStore } from "../runtime-sim/host.js";
 
-const STAR = 0x2a;
-const EMPTY = Buffer.alloc(0);
-/** Largest inline command line (Redis: PROTO_INLINE_MAX_SIZE). */
-const MAX_INLINE = 64 * 1024;
-/** Most arguments in one request (Redis: 1024*1024). */
-const MAX_ARGS = 1024 * 1024;
-/** Before AUTH, requests are small: a stranger cannot make the server buffer megabytes. */
-const UNAUTH_BYTES = 64 * 1024;
-const UNAUTH_ARGS = 10;
-/** Requests waiting behind an async one before the socket stops being read. */
+/** Requests waiting behind an async one (or a full socket) before the socket stops being read. */
 const MAX_QUEUE = 1024;
 const CLOSE_GRACE_MS = 1000;
 
@@ -33,6 +35,8 @@ let nextId = 1;
 export class Connection implements Client {
   readonly id = nextId++;
   readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
   readonly createdAt = Date.now();
   proto: Protocol = 2;
   authenticated: boolean;
@@ -42,22 +46,24 @@ export class Connection implements Client {
   libName: string | null = null;
   libVer: string | null = null;
   commands = 0;
+  db: number;
+  readonly tx = new ClientTransaction();
+  monitor = false;
+  lastCommand = "NULL";
+  lastActive = this.createdAt;
 
   readonly #socket: net.Socket;
-  readonly #parser: RedisParser;
-  readonly #out = new ReplyWriter();
-  readonly #queue: Buffer[][] = [];
+  readonly #reader: RequestReader;
+  readonly #out: Output;
+  /** Requests waiting their turn; #head is the next one (no Array.shift on long queues). */
+  #queue: Buffer[][] = [];
+  #head = 0;
   #busy = false;
   #closing = false;
   #quit = false;
   #paused = false;
-  #writeBlocked = false;
-  /** Bytes received since the last complete request: what a half-sent request holds. */
-  #frameBytes = 0;
-  /** Offset just past the last complete request in the buffer being parsed. */
-  #frameEnd = 0;
-  #fatalAt = -1;
-  #inline: Buffer | null = null;
+  #waitingLock = false;
+  #current: Buffer[] = [];
 
   constructor(
     socket: net.Socket,
@@ -66,31 +72,51 @@ export class Connection implements Client {
   ) {
     this.#socket = socket;
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    this.#out = new Output(socket, () => server.settings.outputLimit, (pending, overflowed) => this.#overLimit(pending, overflowed));
     this.authenticated = !server.auth.required;
     this.acl = server.auth.default;
-    this.#parser = new RedisParser({
-      returnBuffers: true,
-      returnReply: (reply) => {
-        const p = this.#parser;
-        this.#frameEnd = p.offset;
-        this.#frameBytes = p.buffer === null ? 0 : p.buffer.length - p.offset;
-        this.#onRequest(reply);
+    this.db = server.store?.baseDb ?? 0;
+    const self = this;
+    this.#reader = new RequestReader({
+      request: (reply) => this.#onRequest(reply),
+      protocolError: (text) => this.#protocolError(text),
+      queryLimit: (bytes, limit) => {
+        server.stats.queryLimitDisconnections++;
+        server.log("warn", `Closing client that reached max query buffer length: ${this.#describe()} (${bytes} bytes of one request; client_query_buffer_limit is ${limit})`);
       },
-      returnError: () => this.#protocolError("ERR Protocol error: expected '*', got '-'"),
-      returnFatalError: (e) => (this.#fatalAt = (e.offset ?? 0) - 1),
+      get closing() {
+        return self.#closing;
+      },
     });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("drain", () => {
-      this.#writeBlocked = false;
-      this.#flow();
+      try {
+        if (this.#out.drained()) this.#pump();
+      } catch (e) {
+        this.#crashed(e);
+      }
     });
     socket.on("error", () => {}); // resets and broken pipes end in "close"
     socket.on("close", () => {
       this.#closing = true;
-      this.#queue.length = 0;
-      this.#parser.reset();
+      this.#queue = [];
+      this.#head = 0;
+      this.#reader.reset();
+      this.#out.discard();
+      if (this.monitor) server.monitors.delete(this);
+      closeTransaction(this);
       onClose(this);
     });
+  }
+
+  get keyspace(): Keyspace {
+    return this.server.databases.keyspace(this.db);
+  }
+
+  get store(): Store | AsyncStore {
+    return this.server.databases.store(this.db);
   }
 
   closeAfterReply(): void {
@@ -105,93 +131,48 @@ export class Connection implements Client {
   shutdown(): void {
     if (this.#socket.destroyed) return;
     this.#closing = true;
-    this.#flush();
+    this.#out.flush();
     this.#socket.end();
     setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
+  buffers(): ClientBuffers {
+    let argv = 0;
+    for (const a of this.#current) argv += a.length;
+    const omem = this.#socket.writableLength;
+    return {
+      qbuf: this.#reader.held,
+      qbufFree: Math.max(0, this.#reader.lastRead - this.#reader.held),
+      argvMem: argv,
+      obl: this.#out.length,
+      oll: omem > 0 ? 1 : 0,
+      omem,
+      reading: !this.#paused && !this.#closing,
+      writing: omem > 0,
+    };
+  }
+
   #onData(chunk: Buffer): void {
     if (this.#closing) return;
-    this.#frameBytes += chunk.length;
-    this.#feed(chunk);
-    if (!this.#closing) this.#checkLimits();
-    this.#flush();
-  }
-
-  #feed(chunk: Buffer): void {
-    let data = chunk;
-    if (this.#inline !== null) {
-      data = Buffer.concat([this.#inline, data]);
-      this.#inline = null;
-    }
-    while (data.length > 0 && !this.#closing) {
-      if (this.#parser.buffer === null && data[0] !== STAR) {
-        data = this.#inlineLines(data);
-        continue;
-      }
-      const idle = this.#parser.buffer === null;
-      this.#fatalAt = -1;
-      this.#frameEnd = 0;
-      try {
-        this.#parser.execute(data);
-      } catch (e) {
-        // redis-parser throws on absurd lengths (RangeError) or overflows its stack on deep nesting.
-        this.#protocolError(`ERR Protocol error: invalid request (${(e as Error).message})`);
-        return;
-      }
-      if (this.#fatalAt < 0 || this.#closing) return;
-      // A byte that starts no RESP type, right after a complete request: the rest is inline.
-      if (!idle || this.#fatalAt !== this.#frameEnd) {
-        this.#protocolError(`ERR Protocol error: expected '$', got '${printable(data[this.#fatalAt])}'`);
-        return;
-      }
-      this.#parser.reset();
-      data = data.subarray(this.#fatalAt);
+    try {
+      const s = this.server;
+      this.#reader.read(chunk, { authenticated: this.authenticated, maxBulkLen: s.settings.maxBulkLen, queryLimit: s.settings.queryLimit });
+      this.#out.flush();
+      this.#flow();
+    } catch (e) {
+      this.#crashed(e);
     }
   }
 
-  /** Runs complete inline lines; returns what follows them (a RESP request) or nothing. */
-  #inlineLines(data: Buffer): Buffer {
-    let start = 0;
-    while (start < data.length && data[start] !== STAR && !this.#closing) {
-      const nl = data.indexOf(10, start);
-      if (nl < 0) {
-        if (data.length - start > MAX_INLINE) this.#protocolError("ERR Protocol error: too big inline request");
-        else this.#inline = Buffer.from(data.subarray(start)); // a copy: the chunk is not ours to keep
-        return EMPTY;
-      }
-      const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-      const args = splitArgs(data.toString("latin1", start, end));
-      start = nl + 1;
-      this.#frameBytes = data.length - start;
-      if (args === null) this.#protocolError("ERR Protocol error: unbalanced quotes in request");
-      else if (args.length > 0) this.#onRequest(args);
+  /** A bug on this connection's path: it is closed and logged, the server goes on. */
+  #crashed(e: unknown): void {
+    try {
+      this.server.log("error", `closing client ${this.#describe()} after an internal error: ${(e as Error)?.stack ?? e}; please report it`);
+    } catch {
+      // a failing logger must not take the server down either
     }
-    return this.#closing ? EMPTY : data.subarray(start);
-  }
-
-  /** What a half-received request may hold, checked after every read. */
-  #checkLimits(): void {
-    const p = this.#parser;
-    const maxBulk = this.authenticated ? this.server.settings.maxBulkLen : UNAUTH_BYTES;
-    const maxArgs = this.authenticated ? MAX_ARGS : UNAUTH_ARGS;
-    if (p.arrayCache.length > 1) return this.#protocolError("ERR Protocol error: expected '$', got '*'");
-    if (p.arrayCache.length === 1 && p.arrayCache[0].length > maxArgs) {
-      return this.#protocolError(
-        this.authenticated ? "ERR Protocol error: invalid multibulk length" : "ERR Protocol error: unauthenticated multibulk length",
-      );
-    }
-    if (p.bigStrSize > 0 && p.bigStrSize - p.bufferCache[0].length > maxBulk) {
-      return this.#protocolError(this.#bulkTooBig(maxBulk));
-    }
-    // All arguments together: room for one maximal bulk plus as much again of smaller ones.
-    if (this.#frameBytes > 2 * maxBulk) return this.#protocolError(this.#bulkTooBig(maxBulk));
-  }
-
-  #bulkTooBig(maxBulk: number): string {
-    return this.authenticated
-      ? `ERR Protocol error: invalid bulk length (a request argument may be at most ${maxBulk} bytes; raise [server] max_bulk_len or CONFIG SET proto-max-bulk-len)`
-      : "ERR Protocol error: unauthenticated bulk length";
+    this.#closing = true;
+    this.#socket.destroy();
   }
 
   #onRequest(reply: unknown): void {
@@ -204,9 +185,10 @@ export class Connection implements Client {
     for (let i = 0; i < reply.length; i++) {
       if (!Buffer.isBuffer(reply[i])) return this.#protocolError(`ERR Protocol error: expected '$', got '${typeByte(reply[i])}'`);
     }
-    if (this.#busy) {
+    if (this.#busy || this.#out.blocked || this.#head < this.#queue.length || this.server.exclusive.blocks(this)) {
       this.#queue.push(reply as Buffer[]);
-      if (this.#queue.length >= MAX_QUEUE) this.#flow();
+      if (this.#queue.length - this.#head >= MAX_QUEUE) this.#flow();
+      if (!this.#busy && !this.#out.blocked) this.#pump();
       return;
     }
     this.#execute(reply as Buffer[]);
@@ -216,6 +198,7 @@ export class Connection implements Client {
     const reply = this.#dispatch(args);
     if (reply instanceof Promise) {
       this.#busy = true;
+      this.server.exclusive.started(this);
       reply.then(
         (r) => this.#settled(r),
         (e) => this.#settled(new ErrorReply(errorText(e))),
@@ -225,63 +208,175 @@ export class Connection implements Client {
     }
   }
 
+  /** Checks and queues (MULTI) or runs one request, as Redis's processCommand. */
   #dispatch(args: Buffer[]): Reply | Promise<Reply> {
     const server = this.server;
     server.stats.commandsProcessed++;
     this.commands++;
-    const spec = lookupCommand(args[0]);
-    if (spec === undefined) return new ErrorReply(unknownCommand(args));
-    if (!this.authenticated && !FLAGS.noauth.has(spec.name)) return NOAUTH_REPLY;
+    this.lastActive = Date.now();
+    this.#current = args;
+    const spec = resolveCommand(server, args[0]);
+    const tx = this.tx;
+    if (spec === undefined) return this.#reject(unknownCommand(args));
+    if (!this.authenticated && !FLAGS.noauth.has(spec.name)) return this.#reject(NOAUTH_REPLY);
     const n = args.length;
     if (spec.arity > 0 ? n !== spec.arity : n < -spec.arity || (spec.maxArgs !== undefined && n > spec.maxArgs)) {
-      return new ErrorReply(`ERR wrong number of arguments for '${spec.name}' command`);
+      return this.#reject(`ERR wrong number of arguments for '${spec.name}' command`);
     }
-    if (!server.config.wasm.enabled && FLAGS.wasm.has(spec.name)) return WASM_DISABLED;
+    if (!server.config.wasm.enabled && FLAGS.wasm.has(spec.name)) return this.#reject(WASM_DISABLED);
+    // As Redis: a command the user may not run is refused before MULTI queues it (EXECABORT).
+    if (!this.acl.unrestricted) {
+      const refused = refusal(this.acl, spec, args);
+      if (refused !== null) return this.#reject(refused);
+    }
+    if (tx.queue !== null && !IMMEDIATE_IN_MULTI.has(spec.name)) {
+      tx.queued(args);
+      return QUEUED;
+    }
+    this.lastCommand = spec.subcommands && n > 1 ? `${spec.name}|${args[1].toString("latin1").toLowerCase()}` : spec.name;
+    return this.#run(spec, args);
+  }
+
+  /** A refusal before the command runs; inside MULTI it also dooms the EXEC (EXECABORT). */
+  #reject(error: string | ErrorReply): ErrorReply {
+    if (this.tx.queue !== null) this.tx.failed = true;
+    return typeof error === "string" ? new ErrorReply(error) : error;
+  }
+
+  run(args: Buffer[]): Reply | Promise<Reply> {
+    this.server.stats.commandsProcessed++;
+    const spec = resolveCommand(this.server, args[0]);
+    if (spec === undefined) return new ErrorReply(unknownCommand(args));
+    // Checked again at EXEC, as Redis: the user's rules may have changed since it was queued.
     if (!this.acl.unrestricted) {
       const refused = refusal(this.acl, spec, args);
       if (refused !== null) return refused;
     }
+    return this.#run(spec, args);
+  }
+
+  #run(spec: CommandSpec, args: Buffer[]): Reply | Promise<Reply> {
+    const server = this.server;
+    let reply: Reply | Promise<Reply>;
     try {
-      // Triggers run before the write; a refusal means the handler never runs.
-      const refused = FLAGS.write.has(spec.name) ? server.triggers.check(spec.name, args, this) : null;
-      if (refused === null) return spec.handler(this, args);
-      if (typeof refused === "string") return new ErrorReply(refused);
-      return refused.then((r) => (r === null ? spec.handler(this, args) : new ErrorReply(r)));
+      // Triggers run before the write; a refusal means the command never runs.
+      const refused = FLAGS.write.has(spec.name) ? this.#triggers(spec.name, args) : null;
+      if (refused === null) reply = this.#call(spec, args);
+      else if (typeof refused === "string") reply = new ErrorReply(refused);
+      else reply = refused.then((r) => (r === null ? this.#call(spec, args) : new ErrorReply(r)));
     } catch (e) {
-      return new ErrorReply(errorText(e));
+      reply = new ErrorReply(errorText(e));
     }
+    if (server.monitors.size > 0 && !spec.flags.includes("admin")) {
+      // MONITOR shows a command once it ran; an EXEC that waits shows after the commands it ran.
+      if (reply instanceof Promise && spec.name === "exec") void reply.finally(() => this.showToMonitors(args)).catch(() => {});
+      else this.showToMonitors(args);
+    }
+    return reply;
+  }
+
+  /** The handler, or with a Redis store the store itself for `native` commands. */
+  #call(spec: CommandSpec, args: Buffer[]): Reply | Promise<Reply> {
+    const link = this.server.store;
+    return spec.native === true && link !== null ? link.send(this.db, this.proto, args) : spec.handler(this, args);
+  }
+
+  #triggers(name: string, args: Buffer[]): string | null | Promise<string | null> {
+    const s = this.server;
+    if (!s.triggers.wouldFire(name)) return null;
+    const link = s.store;
+    const db = this.db;
+    const reader = link === null ? this.keyspace : { get: (key: Uint8Array) => link.get(db, key) };
+    return s.triggers.check(name, args, this, reader, db === s.databases.home ? undefined : this.store);
+  }
+
+  showToMonitors(args: readonly Buffer[]): void {
+    const line = monitorLine(args[0].toString("latin1").toLowerCase(), this.db, this.addr, args);
+    for (const m of this.server.monitors) m.feed(line);
+  }
+
+  feed(line: string): void {
+    if (!this.#closing) this.#out.line(line);
   }
 
   #write(reply: Reply): void {
-    this.#out.write(reply, this.proto);
+    if (this.#closing && !this.#quit) return;
+    if (!this.#out.write(reply, this.proto)) return;
     if (this.#quit && !this.#closing) {
       this.#closing = true;
-      this.#queue.length = 0;
-      this.#flush();
+      this.#queue = [];
+      this.#head = 0;
+      this.#out.flush();
       this.#socket.end();
     }
   }
 
+  /** client_output_buffer_limit passed: the client is closed at once, its replies dropped. */
+  #overLimit(pending: number, overflowed: boolean): void {
+    const { hard, soft, softSeconds } = this.server.settings.outputLimit;
+    this.server.stats.outputLimitDisconnections++;
+    try {
+      this.server.log(
+        "warn",
+        `Client ${this.#describe()} scheduled to be closed ASAP for overcoming of output buffer limits ` +
+          `(${pending} bytes of replies waiting${overflowed ? " plus a reply that did not fit" : ""}; ` +
+          `client_output_buffer_limit is "${hard} ${soft} ${softSeconds}"; raise [server] client_output_buffer_limit or CONFIG SET client-output-buffer-limit if it must take more)`,
+      );
+    } catch {
+      // the client is closed all the same
+    }
+    this.#closing = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#socket.destroy();
+  }
+
+  #describe(): string {
+    return `id=${this.id} addr=${this.addr} laddr=${this.laddr} name=${this.name ?? ""} db=${this.db} user=${this.user} cmd=${this.lastCommand}`;
+  }
+
   #settled(reply: Reply): void {
     this.#busy = false;
+    this.server.exclusive.settled(this);
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
-    this.#write(reply);
-    while (!this.#busy && !this.#closing && this.#queue.length > 0) this.#execute(this.#queue.shift()!);
-    this.#flush();
+    try {
+      this.#write(reply);
+      this.#pump();
+    } catch (e) {
+      this.#crashed(e);
+    }
+  }
+
+  /** Runs queued requests while nothing holds them back, then sends the replies. */
+  #pump(): void {
+    while (this.#head < this.#queue.length && !this.#closing && !this.#busy && !this.#out.blocked) {
+      if (this.server.exclusive.blocks(this)) {
+        this.#awaitLock();
+        break;
+      }
+      const args = this.#queue[this.#head++];
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      this.#execute(args);
+    }
+    this.#out.flush();
     this.#flow();
   }
 
-  #flush(): void {
-    if (this.#out.length === 0 || this.#socket.destroyed || this.#socket.writableEnded) return;
-    if (!this.#socket.write(this.#out.take())) {
-      this.#writeBlocked = true;
-      this.#flow();
-    }
+  #awaitLock(): void {
+    if (this.#waitingLock) return;
+    this.#waitingLock = true;
+    void this.server.exclusive.released.then(() => {
+      this.#waitingLock = false;
+      this.#pump();
+    });
   }
 
   /** Stops reading while the client does not read its replies or too many requests wait. */
   #flow(): void {
-    const stop = this.#writeBlocked || this.#queue.length >= MAX_QUEUE;
+    const stop = this.#out.blocked || this.#queue.length - this.#head >= MAX_QUEUE;
     if (stop && !this.#paused) this.#socket.pause();
     else if (!stop && this.#paused) this.#socket.resume();
     this.#paused = stop;
@@ -292,8 +387,9 @@ export class Connection implements Client {
     this.server.stats.protocolErrors++;
     this.#out.error(text);
     this.#closing = true;
-    this.#queue.length = 0;
-    this.#flush();
+    this.#queue = [];
+    this.#head = 0;
+    this.#out.flush();
     this.#socket.end();
     setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
   }
@@ -311,8 +407,4 @@ function typeByte(value: unknown): string {
   if (typeof value === "number") return ":";
   if (value instanceof Error) return "-";
   return "$";
-}
-
-function printable(byte: number | undefined): string {
-  return byte !== undefined && byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${(byte ?? 0).toString(16).padStart(2, "0")}`;
 }

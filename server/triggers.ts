@@ -2,12 +2,13 @@
 // (event, key, new value); if the call fails, the write is refused with the function's error and
 // nothing changes. Writes a function makes through ferrite_set/ferrite_del go to the store directly,
 // not through key commands, so they never fire triggers (no loops). Semantics: docs/commands.md.
-import { FerriteError, type CallResult, type Runtime } from "../runtime-sim/index.js";
+import { FerriteError, type CallResult, type Runtime, type Store } from "../runtime-sim/index.js";
+import type { AsyncStore } from "../runtime-sim/host.js";
 import { globMatch } from "../runtime-sim/host.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Client, Logger } from "./context.js";
 import type { Observability } from "./observability/index.js";
-import { WRITE_EVENTS, type PendingWrite, type TriggerEvent } from "./trigger-events.js";
+import { WRITE_EVENTS, type PendingWrite, type TriggerEvent, type ValueReader } from "./trigger-events.js";
 
 const NO_OPTIONS = {};
 
@@ -118,20 +119,25 @@ export class Triggers {
     };
   }
 
+  /** Whether `command` could fire an enabled trigger (then a Redis store cannot run it alone in a transaction). */
+  wouldFire(command: string): boolean {
+    return this.#enabled > 0 && WRITE_EVENTS.has(command);
+  }
+
   /**
    * Runs before a key command: null when the write may go ahead, the refusal's reply text when a
    * trigger's function failed, or a promise of either when the keyspace answers asynchronously.
    */
-  check(command: string, args: Buffer[], client: Client | null = null): string | null | Promise<string | null> {
+  check(command: string, args: Buffer[], client: Client | null = null, keyspace: ValueReader = this.keyspace, store?: Store | AsyncStore): string | null | Promise<string | null> {
     if (this.#enabled === 0) return null;
     const extract = WRITE_EVENTS.get(command);
     if (!extract) return null;
-    const writes = extract(args, this.keyspace);
-    return writes instanceof Promise ? writes.then((w) => this.#fire(w, args, client)) : this.#fire(writes, args, client);
+    const writes = extract(args, keyspace);
+    return writes instanceof Promise ? writes.then((w) => this.#fire(w, args, client, store)) : this.#fire(writes, args, client, store);
   }
 
   /** Every matching enabled trigger, for every write, in order; the first failure refuses them all. */
-  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null): string | null | Promise<string | null> {
+  #fire(writes: PendingWrite[], command: Buffer[], client: Client | null, store: Store | AsyncStore | undefined): string | null | Promise<string | null> {
     const due: [Trigger, Uint8Array[]][] = [];
     for (const w of writes) {
       const key = w.key.toString("latin1");
@@ -145,7 +151,9 @@ export class Triggers {
     if (due.length === 0) return null;
     // The function runs with the key permissions of the user whose write fired it.
     const base = this.observe?.callOptions(false);
-    const options = client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base;
+    let options = client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base;
+    // Fired from a client in another database: the function reads and writes that one.
+    if (store !== undefined) options = { ...options, store };
     if (this.runtime.asyncStore === null) {
       for (const [t, args] of due) {
         const refused = this.#done(t, this.runtime.call(t.def.function, args, options), command, client);

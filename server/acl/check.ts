@@ -1,7 +1,8 @@
 // The dispatch path's permission check for users that are not unrestricted: the command (or its
 // subcommand) against the user's command rules, then every key the request names (from the
-// command table's key positions) against the user's key patterns. Redis's NOPERM texts.
+// command table's key specs) against the user's key patterns. Redis's NOPERM texts.
 import type { CommandSpec } from "../commands/registry.js";
+import { keyIndexes } from "../commands/keyspecs.js";
 import { ErrorReply } from "../resp.js";
 import type { AclUser } from "./user.js";
 
@@ -24,15 +25,15 @@ export function refusal(user: AclUser, spec: CommandSpec, args: readonly Buffer[
   return null;
 }
 
+/** Every key the request names, found by the command's key specs (ours, or the store's for a command
+ * passed through), against the user's patterns: reads need %R, inserts, updates and deletes %W. */
 function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]): boolean {
-  const range = spec.keys;
-  if (range === undefined || range[0] === 0) return true;
-  const [first, lastSpec, step] = range;
-  const last = lastSpec < 0 ? args.length + lastSpec : lastSpec;
-  const write = spec.flags.includes("write");
-  for (let i = first; i <= last && i < args.length; i += step) {
-    const key = args[i].toString("latin1");
-    if (write ? !user.canWrite(key) : !user.canRead(key)) return false;
+  const specs = spec.keySpecs;
+  if (specs === undefined) return true;
+  for (const ks of specs) {
+    const read = ks.flags.includes("access");
+    const write = ks.flags.includes("insert") || ks.flags.includes("update") || ks.flags.includes("delete");
+    for (const i of keyIndexes(ks, args)) if (!user.canAccess(args[i].toString("latin1"), read, write)) return false;
   }
   return true;
 }

@@ -254,6 +254,13 @@ export class AclUser implements KeyPermissions {
     return false;
   }
 
+  /** Redis's key check: a pattern with every permission the access needs (none needed: any pattern). */
+  canAccess(key: string, read: boolean, write: boolean): boolean {
+    if (this.#allKeys) return true;
+    for (const k of this.#keys) if ((!read || k.read) && (!write || k.write) && globMatch(k.pattern, key)) return true;
+    return false;
+  }
+
   /** Password check; a nopass user takes any password. */
   matches(password: Uint8Array): boolean {
     if (this.nopass) return true;

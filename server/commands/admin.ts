@@ -4,6 +4,8 @@ import os from "node:os";
 import { parseMemoryLimit } from "../../runtime-sim/index.js";
 import { DEFAULTS, globMatch, humanBytes } from "../../runtime-sim/host.js";
 import { redactUrl } from "../store/redis-store.js";
+import { MemoryDatabases } from "../store/databases.js";
+import { parseOutputLimit, redisBytes } from "../config/schema.js";
 import type { ServerContext } from "../context.js";
 import { OBSERVABILITY_PARAMS } from "../observability/index.js";
 import { CommandError, MapReply, OK, type Reply } from "../resp.js";
@@ -13,7 +15,7 @@ import { withSubcommands, type CommandSpec, type SubcommandSpec } from "./regist
 
 type Section = [title: string, fields: Record<string, string | number>];
 
-function sections(s: ServerContext, keyspace: { keys: number; expires: number }): Record<string, Section> {
+function sections(s: ServerContext, keyspace: Record<string, string>): Record<string, Section> {
   const uptime = Math.floor((Date.now() - s.startedAt) / 1000);
   const mem = process.memoryUsage();
   const totals = s.runtime.stats().totals;
@@ -30,7 +32,7 @@ function sections(s: ServerContext, keyspace: { keys: number; expires: number })
       uptime_in_seconds: uptime,
       uptime_in_days: Math.floor(uptime / 86400),
     }],
-    clients: ["Clients", { connected_clients: s.clients.size, blocked_clients: 0 }],
+    clients: ["Clients", { connected_clients: s.clients.size, blocked_clients: 0, watching_clients: watching(s), tracking_clients: 0 }],
     memory: ["Memory", {
       used_memory: mem.heapUsed,
       used_memory_human: humanBytes(mem.heapUsed),
@@ -47,6 +49,8 @@ function sections(s: ServerContext, keyspace: { keys: number; expires: number })
       total_commands_processed: s.stats.commandsProcessed,
       protocol_errors: s.stats.protocolErrors,
       auth_failures: s.stats.authFailures,
+      client_query_buffer_limit_disconnections: s.stats.queryLimitDisconnections,
+      client_output_buffer_limit_disconnections: s.stats.outputLimitDisconnections,
     }],
     wasm: ["Wasm", {
       wasm_enabled: s.config.wasm.enabled ? 1 : 0,
@@ -58,14 +62,32 @@ function sections(s: ServerContext, keyspace: { keys: number; expires: number })
       wasm_timeouts: totals.timeouts,
       wasm_store: s.keyspace.kind === "memory" ? "memory" : redactUrl(s.config.server.store),
     }],
-    keyspace: ["Keyspace", keyspace.keys > 0 ? { db0: `keys=${keyspace.keys},expires=${keyspace.expires},avg_ttl=0` } : {}],
+    keyspace: ["Keyspace", keyspace],
   };
+}
+
+function watching(s: ServerContext): number {
+  let n = 0;
+  for (const c of s.clients) if (c.tx.watched.length > 0 || c.tx.storeWatching) n++;
+  return n;
+}
+
+/** INFO keyspace's lines: each database holding keys (the store's own with a Redis store). */
+function keyspaceLines(s: ServerContext): Record<string, string> | Promise<Record<string, string>> {
+  const dbs = s.databases;
+  if (!(dbs instanceof MemoryDatabases)) return s.store ? s.store.keyspaceLines().catch(() => ({})) : {};
+  const out: Record<string, string> = {};
+  for (const [db, ks] of dbs.used()) {
+    const { keys, expires } = ks.info();
+    out[`db${db}`] = `keys=${keys},expires=${expires},avg_ttl=0`;
+  }
+  return out;
 }
 
 function info(s: ServerContext, wanted: string[]): Reply | Promise<Reply> {
   const all = wanted.length === 0 || wanted.some((w) => w === "all" || w === "default" || w === "everything");
   const needKeyspace = all || wanted.includes("keyspace");
-  return after(needKeyspace ? s.keyspace.info() : { keys: 0, expires: 0 }, (ks) => {
+  return after(needKeyspace ? keyspaceLines(s) : {}, (ks) => {
     const out: string[] = [];
     for (const [name, [title, fields]] of Object.entries(sections(s, ks))) {
       if (!all && !wanted.includes(name)) continue;
@@ -93,10 +115,29 @@ const PARAMS: Record<string, Param> = {
     set(s, v) {
       const n = /^[0-9]+$/.test(v) ? Number(v) : parseMemoryLimit(v);
       if (!Number.isSafeInteger(n) || n < 1024 * 1024) throw new Error("argument must be a memory value of at least 1mb");
+      if (n > s.settings.queryLimit) throw new Error("it must be at most client-query-buffer-limit, or a request with the largest argument could never arrive");
       s.settings.maxBulkLen = n;
     },
   },
-  databases: fixed("1"),
+  databases: { get: (s) => String(s.databases.count) },
+  "client-query-buffer-limit": {
+    get: (s) => String(s.settings.queryLimit),
+    set(s, v) {
+      const n = redisBytes(v, "client-query-buffer-limit");
+      if (n < 1024 * 1024) throw new Error("argument must be a memory value of at least 1mb");
+      if (n < s.settings.maxBulkLen) throw new Error("it must be at least proto-max-bulk-len, or a request with the largest argument could never arrive");
+      s.settings.queryLimit = n;
+    },
+  },
+  "client-output-buffer-limit": {
+    get: (s) => {
+      const o = s.settings.outputLimit;
+      return `normal ${o.hard} ${o.soft} ${o.softSeconds}`;
+    },
+    set(s, v) {
+      s.settings.outputLimit = parseOutputLimit(v);
+    },
+  },
   save: fixed(""),
   appendonly: fixed("no"),
   timeout: fixed("0"),
@@ -135,7 +176,7 @@ const CONFIG_SUBCOMMANDS: SubcommandSpec[] = [
   {
     name: "set",
     arity: -4,
-    summary: "CONFIG SET name value [name value ...]: requirepass, proto-max-bulk-len, slowlog-*, logs-max-len, flight-recorder-*.",
+    summary: "CONFIG SET name value [name value ...]: requirepass, proto-max-bulk-len, client-query-buffer-limit, client-output-buffer-limit, slowlog-*, logs-max-len, flight-recorder-*.",
     handler(c, args) {
       if (args.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
       const changes: [string, Param, string][] = [];
@@ -163,6 +204,7 @@ const CONFIG_SUBCOMMANDS: SubcommandSpec[] = [
     handler(c) {
       const st = c.server.stats;
       st.commandsProcessed = st.connectionsReceived = st.protocolErrors = st.authFailures = 0;
+      st.outputLimitDisconnections = st.queryLimitDisconnections = 0;
       return OK;
     },
   },

@@ -1,5 +1,6 @@
 // Small helpers for reading command arguments the way Redis does.
-import { parseInt64 } from "../store/keyspace.js";
+import type { Client } from "../context.js";
+import { MemoryKeyspace, parseInt64 } from "../store/keyspace.js";
 import { CommandError } from "../resp.js";
 
 export const SYNTAX = "ERR syntax error";
@@ -32,4 +33,23 @@ export function syntaxError(detail?: string): CommandError {
 /** Applies `f` now when the keyspace answered synchronously (memory), later when it answered with a promise. */
 export function after<T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> {
   return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/**
+ * The client's database on the embedded store. Key commands are `native`: with a Redis store they
+ * go to Redis before any handler runs, so a handler only ever sees the embedded store.
+ */
+export function memory(c: Client): MemoryKeyspace {
+  const ks = c.keyspace;
+  if (!(ks instanceof MemoryKeyspace)) throw new CommandError("ERR internal error: a key command reached the embedded store's handler with a Redis store; please report it");
+  return ks;
+}
+
+/** A database number argument (SELECT, MOVE, COPY ... DB, SWAPDB), checked against `databases`. */
+export function dbIndex(c: Client, b: Buffer, invalid = NOT_INTEGER, cluster = false): number {
+  const n = parseInt64(b.toString("latin1"));
+  if (n === null || n > 2n ** 31n - 1n || n < -(2n ** 31n)) throw new CommandError(invalid);
+  if (cluster && n !== 0n) throw new CommandError("ERR SELECT is not allowed in cluster mode");
+  if (n < 0n || n >= BigInt(c.server.databases.count)) throw new CommandError("ERR DB index is out of range");
+  return Number(n);
 }

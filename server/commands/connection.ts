@@ -1,9 +1,10 @@
-// Connection commands: PING ECHO HELLO AUTH SELECT CLIENT QUIT RESET, with Redis's replies and errors.
+// Connection commands: PING ECHO HELLO AUTH CLIENT MONITOR QUIT RESET, with Redis's replies and errors.
 import { NO_PASSWORD_SET, WRONGPASS } from "../auth.js";
 import type { Client } from "../context.js";
-import { CommandError, MapReply, OK, SimpleString, type Reply } from "../resp.js";
+import { closeTransaction } from "../multi.js";
+import { CommandError, MapReply, OK, RawReply, SimpleString, type Reply } from "../resp.js";
 import { serverVersion } from "../version.js";
-import { integer, keyword, text } from "./args.js";
+import { keyword, text } from "./args.js";
 import { withSubcommands, type CommandSpec, type SubcommandSpec } from "./registry.js";
 
 const PONG = new SimpleString("PONG");
@@ -64,13 +65,52 @@ function hello(c: Client, args: Buffer[]): Reply {
   ]);
 }
 
-function clientInfo(c: Client): string {
-  const age = Math.floor((Date.now() - c.createdAt) / 1000);
+/** CLIENT INFO / CLIENT LIST's line: Redis's field set, in its order, holding this server's real values. */
+export function clientInfo(c: Client): string {
+  const now = Date.now();
+  const b = c.buffers();
+  const tx = c.tx;
+  let flags = "";
+  if (c.monitor) flags += "O";
+  if (tx.active) flags += "x";
+  if (tx.dirty) flags += "d";
+  const multiMem = tx.active ? tx.queueBytes + 16 * (tx.queue?.length ?? 0) : 0;
+  const watching = tx.watched.length + (tx.storeWatching ? 1 : 0);
+  const tot = b.qbuf + b.qbufFree + b.argvMem + multiMem + b.obl + b.omem;
   return (
-    `id=${c.id} addr=${c.addr} name=${c.name ?? ""} age=${age} db=0 user=${c.user} resp=${c.proto} ` +
-    `lib-name=${c.libName ?? ""} lib-ver=${c.libVer ?? ""} cmd-count=${c.commands}\n`
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name ?? ""} ` +
+    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastActive) / 1000)} flags=${flags || "N"} ` +
+    `db=${c.db} sub=0 psub=0 ssub=0 multi=${tx.active ? tx.queue!.length : -1} watch=${watching} ` +
+    `qbuf=${b.qbuf} qbuf-free=${b.qbufFree} argv-mem=${b.argvMem} multi-mem=${multiMem} rbs=${b.qbuf + b.qbufFree} rbp=${b.qbuf} ` +
+    `obl=${b.obl} oll=${b.oll} omem=${b.omem} tot-mem=${tot} events=${b.reading ? "r" : ""}${b.writing ? "w" : ""} ` +
+    `cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.proto} lib-name=${c.libName ?? ""} lib-ver=${c.libVer ?? ""}\n`
   );
 }
+
+/** CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]. */
+function clientList(c: Client, args: Buffer[]): Reply {
+  let clients = [...c.server.clients];
+  for (let i = 2; i < args.length; i++) {
+    const kw = keyword(args[i]);
+    if (kw === "TYPE" && i + 1 < args.length) {
+      const type = text(args[++i]).toLowerCase();
+      if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) throw new CommandError(`ERR Unknown client type '${text(args[i])}'`);
+      if (type !== "normal") clients = [];
+    } else if (kw === "ID" && i + 1 < args.length) {
+      const ids = new Set<number>();
+      for (i++; i < args.length; i++) {
+        const v = args[i].toString("latin1");
+        if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new CommandError("ERR Invalid client ID");
+        ids.add(Number(v));
+      }
+      clients = clients.filter((x) => ids.has(x.id));
+    } else throw new CommandError("ERR syntax error");
+  }
+  return clients.map(clientInfo).join("");
+}
+
+/** Nothing is written (MONITOR sent twice: Redis stays silent). */
+const NO_REPLY = new RawReply(new Uint8Array(0));
 
 const CLIENT_SUBCOMMANDS: SubcommandSpec[] = [
   { name: "id", arity: 2, summary: "This connection's id.", handler: (c) => c.id },
@@ -98,12 +138,7 @@ const CLIENT_SUBCOMMANDS: SubcommandSpec[] = [
     },
   },
   { name: "info", arity: 2, summary: "This connection, as CLIENT LIST shows it.", handler: (c) => clientInfo(c) },
-  {
-    name: "list",
-    arity: -2,
-    summary: "Every connection.",
-    handler: (c) => [...c.server.clients].map(clientInfo).join(""),
-  },
+  { name: "list", arity: -2, summary: "Every connection: CLIENT LIST [TYPE type] [ID id ...].", handler: clientList },
   { name: "no-evict", arity: 3, summary: "Accepted; nothing is evicted here.", handler: () => OK },
   { name: "no-touch", arity: 3, summary: "Accepted; no LRU is kept here.", handler: () => OK },
 ];
@@ -151,17 +186,6 @@ export const CONNECTION_COMMANDS: CommandSpec[] = [
     },
   },
   {
-    name: "select",
-    arity: 2,
-    flags: ["fast", "connection"],
-    group: "connection",
-    summary: "Only database 0 exists.",
-    handler(_c, args) {
-      if (integer(args[1]) !== 0) throw new CommandError("ERR DB index is out of range");
-      return OK;
-    },
-  },
-  {
     name: "quit",
     arity: -1,
     flags: ["noauth", "fast", "connection"],
@@ -179,12 +203,32 @@ export const CONNECTION_COMMANDS: CommandSpec[] = [
     group: "connection",
     summary: "Back to a new connection's state: RESP2, no name, authenticated only when no password is set.",
     handler(c) {
+      closeTransaction(c);
       c.proto = 2;
       c.name = null;
+      c.db = c.server.store?.baseDb ?? 0;
       c.authenticated = !c.server.auth.required;
       c.user = "default";
       c.acl = c.server.auth.default;
+      if (c.monitor) {
+        c.monitor = false;
+        c.server.monitors.delete(c);
+      }
       return new SimpleString("RESET");
+    },
+  },
+  {
+    name: "monitor",
+    arity: 1,
+    flags: ["admin"],
+    group: "server",
+    summary: "Streams every command the server runs, as Redis's MONITOR prints them.",
+    handler(c) {
+      if (c.tx.active) throw new CommandError("ERR MONITOR isn't allowed for DENY BLOCKING client");
+      if (c.monitor) return NO_REPLY;
+      c.monitor = true;
+      c.server.monitors.add(c);
+      return OK;
     },
   },
   {
@@ -192,7 +236,7 @@ export const CONNECTION_COMMANDS: CommandSpec[] = [
     arity: -2,
     flags: ["connection"],
     group: "connection",
-    summary: "CLIENT ID | GETNAME | SETNAME | SETINFO | INFO | LIST.",
+    summary: "CLIENT ID | GETNAME | SETNAME | SETINFO | INFO | LIST | NO-EVICT | NO-TOUCH.",
     subcommands: CLIENT_SUBCOMMANDS,
     handler: withSubcommands("client", CLIENT_SUBCOMMANDS),
   },

@@ -2,22 +2,44 @@
 // redis-cli's hints and clients that introspect. Built from the specs, so it cannot drift from them.
 import { CommandError, MapReply, SetReply, SimpleString, type Reply } from "../resp.js";
 import { commandCategories } from "../acl/categories.js";
+import { commandKeys, legacyRange, type KeySpec } from "./keyspecs.js";
+import { resolveCommand } from "./index.js";
 import { withSubcommands, type CommandSpec, type SubcommandSpec } from "./registry.js";
 
 type Registry = () => ReadonlyMap<string, CommandSpec>;
 
+/** A key spec as COMMAND INFO shows it (Redis 7). */
+function keySpecReply(ks: KeySpec): Reply {
+  const begin: Reply =
+    "index" in ks.begin
+      ? new MapReply([["type", "index"], ["spec", new MapReply([["index", ks.begin.index]])]])
+      : new MapReply([["type", "keyword"], ["spec", new MapReply([["keyword", ks.begin.keyword], ["startfrom", ks.begin.startFrom]])]]);
+  const find: Reply =
+    "lastKey" in ks.find
+      ? new MapReply([["type", "range"], ["spec", new MapReply([["lastkey", ks.find.lastKey], ["keystep", ks.find.keyStep], ["limit", ks.find.limit]])]])
+      : new MapReply([["type", "keynum"], ["spec", new MapReply([["keynumidx", ks.find.keyNumIdx], ["firstkey", ks.find.firstKey], ["keystep", ks.find.keyStep]])]]);
+  return new MapReply([
+    ...(ks.notes ? ([["notes", ks.notes]] as [Reply, Reply][]) : []),
+    ["flags", new SetReply(ks.flags.map((f) => new SimpleString(f)))],
+    ["begin_search", begin],
+    ["find_keys", find],
+  ]);
+}
+
 function infoEntry(spec: CommandSpec): Reply {
-  const [first, last, step] = spec.keys ?? [0, 0, 0];
+  const { first, last, step, movable } = legacyRange(spec.keySpecs);
+  const flags = spec.flags.filter((f) => f !== "wasm").map((f) => new SimpleString(f));
+  if (movable) flags.push(new SimpleString("movablekeys"));
   return [
     spec.name,
     spec.arity,
-    new SetReply(spec.flags.filter((f) => f !== "wasm").map((f) => new SimpleString(f))),
+    new SetReply(flags),
     first,
     last,
     step,
     new SetReply(commandCategories(spec).map((c) => new SimpleString(`@${c}`))), // ACL categories, as Redis 7
     [],
-    [],
+    (spec.keySpecs ?? []).map(keySpecReply),
     (spec.subcommands ?? []).map((sub) => [`${spec.name}|${sub.name}`, sub.arity, new SetReply([]), 0, 0, 0, new SetReply([]), [], [], []]),
   ];
 }
@@ -60,10 +82,17 @@ export function commandSpec(registry: Registry): CommandSpec {
     },
     {
       name: "getkeys",
-      arity: -3,
-      summary: "Not supported here.",
-      handler: () => {
-        throw new CommandError("ERR COMMAND GETKEYS is not supported by ferrite-wasm");
+      arity: -4,
+      summary: "The keys a command would touch, from its key specs.",
+      handler: (c, args) => {
+        const request = args.slice(2);
+        const spec = resolveCommand(c.server, request[0]);
+        if (!spec) throw new CommandError("ERR Invalid command specified");
+        const n = request.length;
+        if (spec.arity > 0 ? n !== spec.arity : n < -spec.arity) throw new CommandError("ERR Invalid number of arguments specified for command");
+        const keys = commandKeys(spec, request);
+        if (keys.length === 0) throw new CommandError("ERR The command has no key arguments");
+        return keys;
       },
     },
   ];

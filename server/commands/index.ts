@@ -1,10 +1,14 @@
 // The registry: every command family's specs in one map, by lower- and upper-case name.
 import { aclCommand } from "./acl.js";
+import type { ServerContext } from "../context.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { CONNECTION_COMMANDS } from "./connection.js";
+import { DB_COMMANDS } from "./db.js";
 import { commandSpec } from "./docs.js";
 import { KEY_COMMANDS } from "./keys.js";
+import { storeSpec } from "./passthrough.js";
 import { STRING_COMMANDS } from "./strings.js";
+import { TRANSACTION_COMMANDS } from "./transactions.js";
 import { TRIGGER_COMMANDS } from "./trigger.js";
 import { WASM_CALL_COMMANDS } from "./wasm-call.js";
 import { WASM_INFO_COMMANDS } from "./wasm-info.js";
@@ -14,6 +18,7 @@ import { WASM_OBSERVE_COMMANDS } from "./wasm-observe.js";
 import type { CommandFlag, CommandSpec } from "./registry.js";
 
 export type { CommandFlag, CommandSpec, Handler, SubcommandSpec } from "./registry.js";
+export { commandKeys, type KeySpec } from "./keyspecs.js";
 
 const ALL: CommandSpec[] = [
   ...WASM_LOAD_COMMANDS,
@@ -24,6 +29,8 @@ const ALL: CommandSpec[] = [
   ...TRIGGER_COMMANDS,
   ...STRING_COMMANDS,
   ...KEY_COMMANDS,
+  ...DB_COMMANDS,
+  ...TRANSACTION_COMMANDS,
   ...CONNECTION_COMMANDS,
   ...ADMIN_COMMANDS,
 ];
@@ -52,4 +59,9 @@ export function checkFlag(flag: CommandFlag, name: string): boolean {
 export function lookupCommand(name: Buffer): CommandSpec | undefined {
   const raw = name.toString("latin1");
   return byName.get(raw) ?? byName.get(raw.toLowerCase());
+}
+
+/** A request's spec: the server's own table first, then (with a Redis store) the commands only the store knows. */
+export function resolveCommand(server: ServerContext, name: Buffer): CommandSpec | undefined {
+  return lookupCommand(name) ?? (server.store !== null ? storeSpec(server.store, name) : undefined);
 }

@@ -2,6 +2,7 @@
 // socket.ts checks arity, auth and the wasm switch from these fields; handlers never do.
 import type { AclCategory } from "../acl/categories.js";
 import type { Client } from "../context.js";
+import type { KeySpec } from "./keyspecs.js";
 import { CommandError, SimpleString, type Reply } from "../resp.js";
 
 /** Traits code asks about, as ioredis's Command.FLAGS. */
@@ -41,8 +42,13 @@ export interface CommandSpec {
    * from the flags and group as Redis derives its implicit ones (server/acl/categories.ts).
    */
   acl?: readonly AclCategory[];
-  /** First key, last key (-1: to the end), step; [0, 0, 0] when the command takes no keys. */
-  keys?: readonly [number, number, number];
+  /** Where its keys are (Redis key specs); commandKeys() reads them. None: the command takes no keys. */
+  keySpecs?: readonly KeySpec[];
+  /**
+   * With a Redis store, the command goes to the store as it is and the store's reply is the reply
+   * (after triggers): Redis's own semantics and errors, for every type of value.
+   */
+  native?: boolean;
   subcommands?: readonly SubcommandSpec[];
   handler: Handler;
 }

@@ -14,7 +14,9 @@ function call(c: Client, args: Buffer[], readOnly: boolean): Reply | Promise<Rep
   const callArgs = args.length > 2 ? args.slice(2) : NO_ARGS;
   // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
   const base = observe.callOptions(readOnly);
-  const options = c.acl.allKeys ? base : c.acl.callOptions(base);
+  let options = c.acl.allKeys ? base : c.acl.callOptions(base);
+  // A client that SELECTed another database: the function reads and writes that one.
+  if (c.db !== c.server.databases.home) options = { ...options, store: c.store };
   // A Redis store answers asynchronously: the call waits without holding up other clients.
   if (runtime.asyncStore !== null) {
     // Deployed on another server a moment ago? The store is asked before saying "unknown function".

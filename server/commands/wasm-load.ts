@@ -10,6 +10,9 @@ import { clip, type CommandSpec } from "./registry.js";
 
 const KEYWORDS = new Set(["CAPABILITIES", "MEMORY", "TIMEOUT", "KEYS", "REPLACE"]);
 
+/** Starts with the wasm magic number "\0asm". */
+const isWasm = (b: Buffer) => b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
+
 /** Parses the options from args[from] on; REPLACE only where a load may replace. */
 export function parseLoadOptions(args: Buffer[], from: number, command: string, allowReplace: boolean): LoadOptions {
   const options: LoadOptions = {};
@@ -67,6 +70,13 @@ export const WASM_LOAD_COMMANDS: CommandSpec[] = [
     group: "wasm",
     summary: "Loads a WebAssembly module from its bytes.",
     async handler(c, args) {
+      // `redis-cli -x WASM.LOADB name CAPABILITIES ... < f.wasm` sends the bytes last: say how to fix it.
+      if (args.length > 3 && !isWasm(args[2]) && isWasm(args[args.length - 1])) {
+        throw syntaxError(
+          `WASM.LOADB takes the module's bytes right after the name, but they came last (redis-cli -x puts its input last); ` +
+            `use -X with a tag in the bytes' place: redis-cli -X wasm WASM.LOADB ${clip(text(args[1]))} wasm CAPABILITIES ... < file.wasm (docs/commands.md)`,
+        );
+      }
       const options = parseLoadOptions(args, 3, "WASM.LOADB", true);
       // A copy: the argument is a slice of a socket chunk the load outlives.
       await c.server.functions.loadBytes(text(args[1]), new Uint8Array(args[2]), options);

@@ -195,7 +195,8 @@ export const WASM_OBSERVE_COMMANDS: CommandSpec[] = [
     summary: "Functions' log lines and call events, oldest first: the newest COUNT, or those after SINCE; BLOCK waits for new ones.",
     handler(c, args) {
       const req = parseLogs(c, args);
-      if (req.block === null) {
+      // Inside EXEC nothing may wait (other clients are held off): BLOCK answers at once, as XREAD BLOCK does in Redis.
+      if (req.block === null || c.tx.active) {
         const batch = c.server.observe.store.logs.read(req.query);
         return batch instanceof Promise ? batch.then((b) => batchReply(b, req.query.after)) : batchReply(batch, req.query.after);
       }

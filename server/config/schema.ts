@@ -131,6 +131,24 @@ export const serverSchema = z.strictObject({
   data_dir: z.string().min(1).optional(),
   /** Largest request argument (Redis proto-max-bulk-len); bigger requests are refused. */
   max_bulk_len: size("max_bulk_len").default("64MB"),
+  /** Most bytes one request may hold while it is being received (Redis client-query-buffer-limit). */
+  client_query_buffer_limit: size("client_query_buffer_limit").default("128MB"),
+  /**
+   * Replies waiting for one client: "hard soft seconds" (Redis client-output-buffer-limit, normal
+   * class). Past hard, or over soft for that many seconds, the client is disconnected. 0 = no limit.
+   */
+  client_output_buffer_limit: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseOutputLimit(value);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    })
+    .default("256mb 64mb 60"),
+  /** Number of databases (SELECT 0..n-1) of the embedded store. */
+  databases: z.number().int().min(1).max(65536).default(16),
   /** The keyspace: "memory" (embedded) or a Redis-compatible server's URL. */
   store: storeUrl.default("memory"),
   /** How long a function waits for the store before its call fails, in ms. */
@@ -157,10 +175,24 @@ const checkedServer = serverSchema.superRefine((s, ctx) => {
   }
 });
 
-export const configSchema = z.strictObject({
-  server: checkedServer.prefault({}),
-  wasm: wasmSchema.prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    server: checkedServer.prefault({}),
+    wasm: wasmSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    try {
+      if (parseMemoryLimit(c.server.client_query_buffer_limit) < parseMemoryLimit(c.server.max_bulk_len)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["server", "client_query_buffer_limit"],
+          message: "client_query_buffer_limit is smaller than max_bulk_len, so a request with the largest allowed argument could never arrive; raise it or lower max_bulk_len",
+        });
+      }
+    } catch {
+      // invalid sizes are reported by their own keys
+    }
+  });
 
 /** The parsed configuration: every default filled in. */
 export type FerriteConfig = z.output<typeof configSchema>;
@@ -171,6 +203,41 @@ export type WasmConfig = FerriteConfig["wasm"];
 
 /** The embedded defaults, so `serve` with no file works. */
 export const DEFAULT_CONFIG: FerriteConfig = configSchema.parse({});
+
+/** client_output_buffer_limit as bytes and seconds; 0 means no limit. */
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/**
+ * Redis's form: "256mb 64mb 60" or "normal 256mb 64mb 60" (the class Redis applies it to; other
+ * classes do not exist here). Sizes as Redis reads them: 1k = 1000, 1kb = 1024, plain bytes.
+ */
+export function parseOutputLimit(text: string): OutputLimit {
+  const words = text.trim().split(/\s+/);
+  if (words[0]?.toLowerCase() === "normal") words.shift();
+  else if (/^(replica|slave|pubsub)$/i.test(words[0] ?? "")) {
+    throw new Error(`client output buffer limit class '${words[0]}' does not exist here; give the normal class's "hard soft seconds", e.g. "256mb 64mb 60"`);
+  }
+  if (words.length !== 3) throw new Error(`invalid client output buffer limit "${text}": use "hard soft seconds", e.g. "256mb 64mb 60" (0 = no limit)`);
+  const [hard, soft] = words.slice(0, 2).map((w) => redisBytes(w, "client output buffer limit"));
+  if (!/^[0-9]+$/.test(words[2])) throw new Error(`invalid client output buffer limit seconds "${words[2]}": use a whole number of seconds`);
+  return { hard, soft, softSeconds: Number(words[2]) };
+}
+
+const REDIS_UNITS: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
+
+/** A size as Redis's memtoull reads it ("64mb", "1gb", "100k", "0"). */
+export function redisBytes(word: string, what: string): number {
+  const m = /^([0-9]+)([a-z]*)$/i.exec(word);
+  const unit = m?.[2].toLowerCase() ?? "";
+  if (!m || !(unit in REDIS_UNITS)) throw new Error(`invalid ${what} size "${word}": use bytes or a size such as 64mb, 1gb`);
+  const n = Number(m[1]) * REDIS_UNITS[unit];
+  if (!Number.isSafeInteger(n)) throw new Error(`invalid ${what} size "${word}": too large`);
+  return n;
+}
 
 /** The sizes as bytes. */
 export function bytesOf(value: string | number): number {

@@ -4,6 +4,9 @@
 import type { MemoryStore } from "../../runtime-sim/index.js";
 import { globMatch, keyId } from "../../runtime-sim/host.js";
 import { CommandError } from "../resp.js";
+import { addDecimals, parseDecimal, type Decimal } from "./long-double.js";
+
+export { addDecimals, parseDecimal, type Decimal } from "./long-double.js";
 
 export type MaybePromise<T> = T | Promise<T>;
 export type ExpireCondition = "NX" | "XX" | "GT" | "LT";
@@ -167,13 +170,19 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   pexpire(key: Uint8Array, ms: number, condition?: ExpireCondition): boolean {
+    return this.expireAt(key, this.clock() + ms, condition ? [condition] : []);
+  }
+
+  /** EXPIRE and friends at an absolute time, with any mix of NX XX GT LT Redis accepts. */
+  expireAt(key: Uint8Array, at: number, conditions: readonly ExpireCondition[]): boolean {
     const exp = this.store.expiresAt(key);
     if (exp === -1) return false;
-    const at = this.clock() + ms;
-    if (condition === "NX" && exp !== 0) return false;
-    if (condition === "XX" && exp === 0) return false;
-    if (condition === "GT" && (exp === 0 || at <= exp)) return false; // no expiry counts as forever
-    if (condition === "LT" && exp !== 0 && at >= exp) return false;
+    for (const condition of conditions) {
+      if (condition === "NX" && exp !== 0) return false;
+      if (condition === "XX" && exp === 0) return false;
+      if (condition === "GT" && (exp === 0 || at <= exp)) return false; // no expiry counts as forever
+      if (condition === "LT" && exp !== 0 && at >= exp) return false;
+    }
     this.#expireAt(key, at);
     return true;
   }
@@ -200,12 +209,147 @@ export class MemoryKeyspace implements Keyspace {
     return this.store.exists(key) ? "string" : "none";
   }
 
+  // Beyond the Keyspace interface: the embedded store's own string and key commands. With a Redis
+  // store these commands go to Redis as they are, so only this class implements them.
+
+  strlen(key: Uint8Array): number {
+    return this.store.get(key)?.byteLength ?? 0;
+  }
+
+  /** APPEND: the new length; the expiry stays. */
+  append(key: Uint8Array, value: Uint8Array): number {
+    const current = this.store.get(key);
+    const next = current === null ? new Uint8Array(value) : concat(current, value);
+    this.#replace(key, next);
+    return next.byteLength;
+  }
+
+  getdel(key: Uint8Array): Uint8Array | null {
+    const v = this.store.get(key);
+    if (v !== null) this.store.delete(key);
+    return v;
+  }
+
+  /** GETEX: `expireAtMs` undefined keeps the expiry, 0 removes it (PERSIST). */
+  getex(key: Uint8Array, expireAtMs: number | undefined): Uint8Array | null {
+    const v = this.store.get(key);
+    if (v === null || expireAtMs === undefined) return v;
+    if (expireAtMs === 0) {
+      if (this.store.expiresAt(key) > 0) this.store.setExpiry(key, 0);
+    } else this.#expireAt(key, expireAtMs);
+    return v;
+  }
+
+  getrange(key: Uint8Array, start: number, end: number): Uint8Array {
+    const v = this.store.get(key);
+    if (v === null) return EMPTY;
+    const n = v.byteLength;
+    if (start < 0 && end < 0 && start > end) return EMPTY;
+    let s = start < 0 ? n + start : start;
+    let e = end < 0 ? n + end : end;
+    if (s < 0) s = 0;
+    if (e < 0) e = 0;
+    if (e >= n) e = n - 1;
+    if (s > e || n === 0) return EMPTY;
+    return v.subarray(s, e + 1);
+  }
+
+  /** SETRANGE: the new length. `max` is the largest string allowed. */
+  setrange(key: Uint8Array, offset: number, value: Uint8Array, max: number): number {
+    const current = this.store.get(key);
+    if (value.byteLength === 0) return current?.byteLength ?? 0; // Redis: nothing written, not even a new key
+    if (offset + value.byteLength > max) throw new KeyspaceError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    const length = Math.max(current?.byteLength ?? 0, offset + value.byteLength);
+    const next = new Uint8Array(length);
+    if (current) next.set(current);
+    next.set(value, offset);
+    this.#replace(key, next);
+    return length;
+  }
+
+  /** INCRBYFLOAT: the new value as Redis prints it. */
+  incrByFloat(key: Uint8Array, delta: Decimal | "inf"): string {
+    const current = this.store.get(key);
+    const base = current === null ? { m: 0n, e: 0 } : parseDecimal(Buffer.from(current).toString("latin1"));
+    if (base === null) throw new KeyspaceError("ERR value is not a valid float");
+    const text = base === "inf" || delta === "inf" ? null : addDecimals(base, delta);
+    if (text === null) throw new KeyspaceError("ERR increment would produce NaN or Infinity");
+    this.#replace(key, Buffer.from(text, "latin1"));
+    return text;
+  }
+
+  /** MSETNX: all or none; true when they were set. */
+  msetnx(pairs: [Uint8Array, Uint8Array][]): boolean {
+    for (const [k] of pairs) if (this.store.exists(k)) return false;
+    this.mset(pairs);
+    return true;
+  }
+
+  /** RENAME (nx false) or RENAMENX: false when nx and the destination exists. */
+  rename(src: Uint8Array, dst: Uint8Array, nx: boolean): boolean {
+    const value = this.store.get(src);
+    if (value === null) throw new KeyspaceError("ERR no such key");
+    if (keyId(src) === keyId(dst)) return !nx;
+    if (nx && this.store.exists(dst)) return false;
+    const exp = this.store.expiresAt(src);
+    this.store.delete(src);
+    this.store.set(dst, value);
+    if (exp > 0) this.store.setExpiry(dst, exp);
+    return true;
+  }
+
+  /** COPY into `target` (this database or another): false when the destination exists and !replace. */
+  copyTo(src: Uint8Array, target: MemoryKeyspace, dst: Uint8Array, replace: boolean): boolean {
+    const value = this.store.get(src);
+    if (value === null) return false;
+    if (!replace && target.store.exists(dst)) return false;
+    const exp = this.store.expiresAt(src);
+    target.store.set(dst, new Uint8Array(value));
+    if (exp > 0) target.store.setExpiry(dst, exp);
+    return true;
+  }
+
+  /** MOVE to another database: false when missing here or present there. */
+  moveTo(key: Uint8Array, target: MemoryKeyspace): boolean {
+    if (!this.store.exists(key) || target.store.exists(key)) return false;
+    this.copyTo(key, target, key, false);
+    this.store.delete(key);
+    return true;
+  }
+
+  randomKey(): Uint8Array | null {
+    const keys = this.store.keys();
+    return keys.length === 0 ? null : keys[Math.floor(Math.random() * keys.length)];
+  }
+
+  /** EXPIRETIME/PEXPIRETIME in ms: -2 missing, -1 no expiry. */
+  pexpireTime(key: Uint8Array): number {
+    const exp = this.store.expiresAt(key);
+    return exp <= 0 ? (exp === 0 ? -1 : -2) : exp;
+  }
+
+  /** Writes a new value keeping the key's expiry (APPEND, SETRANGE, INCRBYFLOAT). */
+  #replace(key: Uint8Array, value: Uint8Array): void {
+    const exp = this.store.expiresAt(key);
+    this.store.set(key, value);
+    if (exp > 0) this.store.setExpiry(key, exp);
+  }
+
   info(): { keys: number; expires: number } {
     const keys = this.store.keys();
     let expires = 0;
     for (const k of keys) if (this.store.expiresAt(k) > 0) expires++;
     return { keys: keys.length, expires };
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
 }
 
 function latin1(b: Uint8Array): string {

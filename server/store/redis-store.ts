@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { FerriteError, type KeyWrite } from "../../runtime-sim/index.js";
 import { FerriteReplyError, type AsyncStore, type ReadEntry } from "../../runtime-sim/host.js";
 import { RedisKeyspace } from "./redis-keyspace.js";
+import { urlDb } from "./link.js";
 
 
 
@@ -77,14 +78,19 @@ export class RedisStore implements AsyncStore {
   readonly where: string;
   readonly keyspace: RedisKeyspace;
   /** Requests functions' reads and commits made, and commits refused by a conflict (the metrics endpoint reads them). */
-  readonly metrics = { roundTrips: { get: 0, apply: 0 } as Record<string, number>, conflicts: 0 };
+  readonly metrics: StoreMetrics;
   readonly #redis: Client;
+  /** Other databases of the store (clients that ran SELECT n), made on first use. */
+  readonly #databases = new Map<number, RedisStore>();
+  /** A database's connection still being made (database()); null once it was tried. */
+  #ready: Promise<void> | null = null;
   readonly #timeoutMs: number;
   readonly #pool: WatchPool | null;
   readonly #options: RedisStoreOptions;
 
-  private constructor(options: RedisStoreOptions, redis: Client, keyspace: RedisKeyspace, readonly cluster: boolean) {
+  private constructor(options: RedisStoreOptions, redis: Client, keyspace: RedisKeyspace, readonly cluster: boolean, metrics?: StoreMetrics) {
     this.#options = options;
+    this.metrics = metrics ?? { roundTrips: { get: 0, apply: 0 }, conflicts: 0 };
     this.where = redactUrl(options.url);
     this.#timeoutMs = options.timeoutMs ?? 2000;
     this.#redis = redis;
@@ -149,18 +155,42 @@ export class RedisStore implements AsyncStore {
     return c;
   }
 
+  /**
+   * The same store in database `db` (a client that ran SELECT n calls a function there): its own
+   * connection, made on first use. A Redis Cluster has database 0 only (SELECT refuses the others).
+   */
+  database(db: number): RedisStore {
+    if (db === urlDb(this.#options.url)) return this;
+    let store = this.#databases.get(db);
+    if (store === undefined) {
+      const url = withDb(this.#options.url, db);
+      const client = new Redis(url, { ...clientOptions(this.#options.connectTimeoutMs ?? 3000, this.#timeoutMs, `ferrite-wasm:functions:db${db}`), enableAutoPipelining: true });
+      client.on("error", () => {}); // reported per command
+      store = new RedisStore({ ...this.#options, url }, client, this.keyspace, false, this.metrics);
+      const made = store;
+      made.#ready = client.connect().then(
+        () => void (made.#ready = null),
+        () => void (made.#ready = null), // ioredis keeps reconnecting; commands fail until it is back
+      );
+      this.#databases.set(db, store);
+    }
+    return store;
+  }
+
   /** The functions' connection, for the registry (registry.ts). */
   get client(): Client {
     return this.#redis;
   }
 
   async read(keys: Uint8Array[], timeoutMs: number): Promise<(Uint8Array | null)[]> {
+    if (this.#ready !== null) await this.#ready;
     this.metrics.roundTrips.get++;
     if (keys.length === 1) return [await this.#run(this.#redis.getBuffer(buf(keys[0])), timeoutMs, "ferrite_get", false)];
     return this.#run(this.#redis.mgetBuffer(...keys.map(buf)), timeoutMs, "ferrite_get", false);
   }
 
   async commit(reads: ReadEntry[], writes: readonly KeyWrite[], timeoutMs: number): Promise<(Uint8Array | null)[] | null> {
+    if (this.#ready !== null) await this.#ready;
     const current = await this.#commit(reads, writes, timeoutMs);
     this.metrics.roundTrips.apply++;
     if (current !== null) this.metrics.conflicts++;
@@ -276,6 +306,7 @@ export class RedisStore implements AsyncStore {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#databases.values()].map((d) => d.#redis.quit().catch(() => d.#redis.disconnect())));
     await this.#pool?.close();
     await Promise.allSettled([this.#redis.quit().catch(() => this.#redis.disconnect()), this.keyspace.close()]);
   }
@@ -369,6 +400,19 @@ class WatchPool {
   async close(): Promise<void> {
     for (const c of this.#idle.splice(0)) c.disconnect();
   }
+}
+
+export interface StoreMetrics {
+  /** Requests functions' reads and commits made. */
+  roundTrips: Record<string, number>;
+  /** Commits refused because a key the call read had changed. */
+  conflicts: number;
+}
+
+function withDb(url: string, db: number): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
 }
 
 /** redis://user:secret@host:6379/0 -> redis://user@host:6379/0 */

@@ -127,7 +127,7 @@ describe("connection and admin", () => {
     expect(await t.cli(["PING", "hi"])).toBe("hi");
     expect(await t.cli(["ECHO", "x y"])).toBe("x y");
     expect(await t.cli(["SELECT", "0"])).toBe("OK");
-    expect(await t.cli(["SELECT", "1"])).toBe("ERR DB index is out of range");
+    expect(await t.cli(["SELECT", "16"])).toBe("ERR DB index is out of range");
     expect(await t.cli(["CLIENT", "SETNAME", "bad name"])).toBe("ERR Client names cannot contain spaces, newlines or special characters.");
     expect(await t.cli(["CLIENT", "NOPE"])).toBe("ERR unknown subcommand 'NOPE'. Try CLIENT HELP.");
     expect(await t.cli(["CLIENT", "SETNAME"])).toBe("ERR wrong number of arguments for 'client|setname' command");

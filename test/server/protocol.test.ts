@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ server: { max_bulk_len: "1MB" } });
+  t = await startTestServer({ server: { max_bulk_len: "1MB", client_query_buffer_limit: "2MB" } });
 });
 afterAll(() => t?.close());
 
@@ -75,7 +75,7 @@ describe("requests", () => {
       await c.until((s) => s.includes("-NOFUNC unknown function 'nope'\r\n"));
       const text = c.received();
       expect(text.startsWith("%7\r\n")).toBe(true);
-      expect(text).toContain("\r\n_\r\n%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n-NOFUNC unknown function");
+      expect(text).toContain("\r\n_\r\n%1\r\n$9\r\ndatabases\r\n$2\r\n16\r\n-NOFUNC unknown function");
     });
   });
 
@@ -93,13 +93,13 @@ describe("bad frames close the connection with a protocol error", () => {
     await expectClosedWith(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${2 * 1024 * 1024}\r\nxxxx`, /^-ERR Protocol error: invalid bulk length \(a request argument may be at most 1048576 bytes/);
   });
 
-  test("many arguments adding up to more than the limit", async () => {
+  test("many arguments adding up to more than client_query_buffer_limit", async () => {
     const arg = "y".repeat(60 * 1024);
     await withClient(async (c) => {
       c.send(`*100\r\n$4\r\nMSET\r\n`);
       for (let i = 0; i < 40 && !c.socket.destroyed; i++) c.send(`$${arg.length}\r\n${arg}\r\n`);
       await c.closed;
-      expect(c.received()).toMatch(/^-ERR Protocol error: invalid bulk length/);
+      expect(c.received()).toMatch(/^-ERR Protocol error: a request larger than client_query_buffer_limit \(2097152 bytes\); raise \[server\] client_query_buffer_limit/);
     });
   });
 

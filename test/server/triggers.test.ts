@@ -111,6 +111,22 @@ describe("events", () => {
     expect(await t.cli(["DEL", "locked:a"])).toBe("1");
   });
 
+  test("every other write command fires them too: nothing writes a locked key past the trigger", async () => {
+    expect(await t.cli(["SET", "src", "v"])).toBe("OK");
+    expect(await t.cli(["SET", "locked:kept", "1"])).toBe("OK");
+    expect(await t.cli(["TRIGGER.CREATE", "lock2", "ON", "locked:*", "EVENTS", "SET", "DEL", "ACTION", "CALL", "deny"])).toBe("OK");
+    const writes = [
+      ["SETNX", "locked:b", "1"], ["SETEX", "locked:b", "10", "1"], ["PSETEX", "locked:b", "10", "1"], ["GETSET", "locked:b", "1"],
+      ["MSETNX", "locked:b", "1"], ["APPEND", "locked:b", "1"], ["SETRANGE", "locked:b", "0", "1"], ["INCRBYFLOAT", "locked:b", "1"],
+      ["COPY", "src", "locked:b"], ["RENAME", "src", "locked:b"], ["RENAMENX", "src", "locked:b"], ["GETDEL", "locked:kept"], ["MOVE", "locked:kept", "1"],
+    ];
+    for (const w of writes) expect(await t.cli(w), w.join(" ")).toMatch(/^FUNCERR writes to locked:\* are not allowed \(write refused by trigger 'lock2'\)$/);
+    expect(await t.cli(["EXISTS", "locked:b"])).toBe("0");
+    expect(await t.cli(["GET", "locked:kept"])).toBe("1");
+    expect(await t.cli(["GET", "src"])).toBe("v");
+    expect(await t.cli(["TRIGGER.DELETE", "lock2"])).toBe("OK");
+  });
+
   test("a trigger whose function was unloaded refuses matching writes (fails closed)", async () => {
     await client.wasmLoadB("gone", constant("ok", "gone"));
     expect(await t.cli(["TRIGGER.CREATE", "g", "ON", "gone:*", "EVENTS", "SET", "ACTION", "CALL", "gone"])).toBe("OK");
