@@ -3,7 +3,7 @@
 // and errors. With a Redis store they are `native`: Redis runs them.
 import type { ExpireCondition } from "../store/keyspace.js";
 import { CommandError, OK, SimpleString } from "../resp.js";
-import { dbIndex, integer, keyword, memory, syntaxError } from "./args.js";
+import { dbIndex, hidingRegistry, integer, keyword, memory, syntaxError } from "./args.js";
 import { keyAt, keysFrom } from "./keyspecs.js";
 import type { CommandSpec, Handler } from "./registry.js";
 
@@ -50,6 +50,26 @@ function rename(nx: boolean): Handler {
     const done = memory(c).rename(args[1], args[2], nx);
     return nx ? (done ? 1 : 0) : OK;
   };
+}
+
+/** SCAN's arguments, checked as Redis checks them. */
+function scanArgs(args: Buffer[]): { cursor: string; match: Buffer | null; count: number; type: string | null } {
+  const cursor = args[1].toString("latin1");
+  if (!/^[0-9]{1,20}$/.test(cursor)) throw new CommandError("ERR invalid cursor");
+  let match: Buffer | null = null;
+  let n = 10;
+  let type: string | null = null;
+  for (let i = 2; i < args.length; i += 2) {
+    const kw = keyword(args[i]);
+    if (i + 1 >= args.length) throw syntaxError();
+    if (kw === "MATCH") match = args[i + 1];
+    else if (kw === "COUNT") {
+      n = integer(args[i + 1]);
+      if (n < 1) throw syntaxError();
+    } else if (kw === "TYPE") type = args[i + 1].toString();
+    else throw syntaxError();
+  }
+  return { cursor, match, count: Math.min(n, 100_000), type };
 }
 
 const count = (f: (c: Parameters<Handler>[0], keys: Buffer[]) => number): Handler => (c, args) => f(c, args.slice(1));
@@ -102,8 +122,7 @@ export const KEY_COMMANDS: CommandSpec[] = [
     acl: ["keyspace", "read", "dangerous"],
     group: "generic",
     summary: "Returns every key matching a glob pattern.",
-    native: true,
-    handler: (c, args) => memory(c).keys(args[1]),
+    handler: hidingRegistry((c, args) => memory(c).keys(args[1]), (ks, _c, args) => ks.keys(args[1])),
   },
   {
     name: "scan",
@@ -111,26 +130,18 @@ export const KEY_COMMANDS: CommandSpec[] = [
     flags: ["readonly"],
     group: "generic",
     summary: "Iterates the keyspace: SCAN cursor [MATCH pattern] [COUNT n] [TYPE t].",
-    native: true,
-    handler(c, args) {
-      const cursor = args[1].toString("latin1");
-      if (!/^[0-9]{1,20}$/.test(cursor)) throw new CommandError("ERR invalid cursor");
-      let match: Buffer | null = null;
-      let n = 10;
-      let type: string | null = null;
-      for (let i = 2; i < args.length; i += 2) {
-        const kw = keyword(args[i]);
-        if (i + 1 >= args.length) throw syntaxError();
-        if (kw === "MATCH") match = args[i + 1];
-        else if (kw === "COUNT") {
-          n = integer(args[i + 1]);
-          if (n < 1) throw syntaxError();
-        } else if (kw === "TYPE") type = args[i + 1].toString();
-        else throw syntaxError();
-      }
-      const p = memory(c).scan(cursor, match, Math.min(n, 100_000), type);
-      return [p.cursor, p.keys];
-    },
+    handler: hidingRegistry(
+      (c, args) => {
+        const p = scanArgs(args);
+        const page = memory(c).scan(p.cursor, p.match, p.count, p.type);
+        return [page.cursor, page.keys];
+      },
+      async (ks, _c, args) => {
+        const p = scanArgs(args);
+        const page = await ks.scan(p.cursor, p.match, p.count, p.type);
+        return [page.cursor, page.keys];
+      },
+    ),
   },
   {
     name: "randomkey",
@@ -138,8 +149,7 @@ export const KEY_COMMANDS: CommandSpec[] = [
     flags: ["readonly"],
     group: "generic",
     summary: "A random key of the database, or nil when it is empty.",
-    native: true,
-    handler: (c) => memory(c).randomKey(),
+    handler: hidingRegistry((c) => memory(c).randomKey(), (ks) => ks.randomKey()),
   },
   {
     name: "type",

@@ -73,18 +73,26 @@ describe.skipIf(!HAVE_REDIS)("the registry in a Redis store", () => {
     }
   });
 
-  test("KEYS, SCAN, DBSIZE and FLUSHDB neither show nor touch the registry", async () => {
+  test("KEYS, SCAN, RANDOMKEY, DBSIZE, FLUSHDB and FLUSHALL neither show nor touch the registry", async () => {
     await a.cli(["FLUSHDB"]);
     await a.cli(["SET", "only", "1"]);
     expect(await a.cli(["KEYS", "*"])).toBe("only");
     expect(await a.cli(["DBSIZE"])).toBe("1");
     expect(await a.cli(["SCAN", "0", "COUNT", "100"])).toBe("0\nonly");
+    for (let i = 0; i < 20; i++) expect(await a.cli(["RANDOMKEY"])).toBe("only");
     expect(Number(await redis.cli(["DBSIZE"]))).toBeGreaterThan(1); // the registry is there, under its prefix
     expect(await redis.cli(["KEYS", "{ferrite-wasm}:*"])).toMatch(/\{ferrite-wasm\}:functions/);
     await a.cli(["FLUSHDB"]);
     expect(await a.cli(["DBSIZE"])).toBe("0");
     expect((await b.cli(["WASM.LIST"])).split("\n").sort()).toEqual(["echo"]); // still deployed after FLUSHDB
     expect(await b.cli(["WASM.CALL", "echo", "still"])).toBe("still");
+    // FLUSHALL empties every database of the store but keeps the registry.
+    await a.cli(["SET", "again", "1"]);
+    await redis.cli(["-n", "3", "SET", "in3", "1"]);
+    expect(await a.cli(["FLUSHALL"])).toBe("OK");
+    expect(await a.cli(["DBSIZE"])).toBe("0");
+    expect(await redis.cli(["-n", "3", "DBSIZE"])).toBe("0");
+    expect(await b.cli(["WASM.CALL", "echo", "after flushall"])).toBe("after flushall");
   });
 
   test("a trigger created on one server fires on the server that receives the write, once", async () => {
