@@ -31,8 +31,9 @@ function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]):
   const specs = spec.keySpecs;
   if (specs === undefined) return true;
   for (const ks of specs) {
-    const read = ks.flags.includes("access");
-    const write = ks.flags.includes("insert") || ks.flags.includes("update") || ks.flags.includes("delete");
+    const flags = ks.flagsFor?.(args) ?? ks.flags;
+    const read = flags.includes("access");
+    const write = flags.includes("insert") || flags.includes("update") || flags.includes("delete");
     for (const i of keyIndexes(ks, args)) if (!user.canAccess(args[i].toString("latin1"), read, write)) return false;
   }
   return true;

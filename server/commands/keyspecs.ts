@@ -13,6 +13,8 @@ export interface KeySpec {
   flags: readonly KeySpecFlag[];
   begin: { index: number } | { keyword: string; startFrom: number };
   find: { lastKey: number; keyStep: number; limit: number } | { keyNumIdx: number; firstKey: number; keyStep: number };
+  /** With "variable_flags": the flags this request really has (Redis's getkeys_proc, e.g. SET without GET). */
+  flagsFor?: (args: readonly Buffer[]) => readonly KeySpecFlag[];
 }
 
 /** One key at argument `index` (GET key, SET key ...). */

@@ -75,7 +75,14 @@ export const STRING_COMMANDS: CommandSpec[] = [
     flags: ["write"],
     group: "string",
     summary: "Sets a key: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL].",
-    keySpecs: [{ ...keyAt(1, "RW", "access", "update", "variable_flags"), notes: "RW and ACCESS due to the optional `GET` argument" }],
+    keySpecs: [
+      {
+        ...keyAt(1, "RW", "access", "update", "variable_flags"),
+        notes: "RW and ACCESS due to the optional `GET` argument",
+        // As Redis's setGetKeys: only SET ... GET reads the key.
+        flagsFor: (args) => (args.slice(3).some((a) => a.length === 3 && a.toString("latin1").toUpperCase() === "GET") ? ["RW", "access", "update"] : ["OW", "update"]),
+      },
+    ],
     native: true,
     handler(c, args) {
       const o = parseSet(args);

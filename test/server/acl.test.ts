@@ -6,7 +6,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerriteClient } from "../../server/client.js";
 import { HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
-import { KV_WASM, startTestServer, type TestServer } from "../helpers/server.js";
+import { KV_WASM, redisCli, startTestServer, type TestServer } from "../helpers/server.js";
 
 const APP = ["--user", "app", "--pass", "secret", "--no-auth-warning"];
 const noperm = (cmd: string, user = "app") => `NOPERM User ${user} has no permissions to run the '${cmd}' command`;
@@ -238,5 +238,89 @@ describe.runIf(HAVE_REDIS)("ACL LIST and GETUSER as a real redis-server prints t
     expect(await s.cli(["ACL", "LIST"])).toBe(theirs);
     for (const [name] of RULES) expect(await s.cli(["ACL", "GETUSER", name])).toBe(await redis.cli(["ACL", "GETUSER", name]));
     expect(await s.cli(["ACL", "WHOAMI"])).toBe(await redis.cli(["ACL", "WHOAMI"]));
+  });
+});
+
+describe.runIf(HAVE_REDIS)("key rules follow the key specs, as redis-server applies them", () => {
+  let redis: RedisProcess;
+  let s: TestServer;
+  // Reads need %R, inserts, updates and deletes %W; a key spec with neither (EXISTS, TYPE) any pattern.
+  const RULES = ["on", ">pw", "%R~r:*", "%W~w:*", "~both:*", "+@all"];
+  const AS = ["--user", "f", "--pass", "pw", "--no-auth-warning"];
+  const CASES: string[][] = [
+    ["GET", "r:1"], ["GET", "w:1"], ["SET", "r:1", "x"], ["SET", "w:1", "x"], ["SET", "both:1", "x"],
+    ["EXISTS", "r:1", "w:1"], ["TYPE", "w:1"], ["STRLEN", "w:1"], ["APPEND", "w:1", "y"], ["APPEND", "both:1", "y"],
+    ["MSET", "w:2", "a", "r:2", "b"], ["MSET", "w:2", "a", "both:2", "b"], ["MGET", "r:1", "both:1"], ["MGET", "r:1", "w:1"],
+    ["COPY", "r:1", "w:3"], ["COPY", "w:1", "both:3"], ["RENAME", "both:1", "w:4"], ["RENAME", "both:3", "r:4"],
+    ["GETDEL", "w:1"], ["GETDEL", "both:2"], ["DEL", "w:2", "r:1"], ["DEL", "w:2"], ["EXPIRE", "w:4", "100"], ["TTL", "w:4"], ["TTL", "r:9"],
+    ["INCRBY", "w:5", "2"], ["GETEX", "both:4", "PERSIST"], ["SETNX", "r:6", "1"], ["SETNX", "w:6", "1"],
+  ];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    s = await startTestServer();
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+    await redis?.stop();
+  });
+
+  test("the same commands are allowed and refused on both (redis-server 7.0 words its NOPERM differently)", async () => {
+    const word = (r: string) => (r.startsWith("NOPERM") ? "NOPERM" : r);
+    for (const port of [redis.port, s.port]) {
+      expect(await redisCli(port, ["ACL", "SETUSER", "f", ...RULES])).toBe("OK");
+      expect(await redisCli(port, ["MSET", "r:1", "1", "w:1", "2", "both:1", "3"])).toBe("OK");
+    }
+    const theirs: string[] = [];
+    const ours: string[] = [];
+    for (const c of CASES) {
+      theirs.push(`${c.join(" ")} -> ${word(await redisCli(redis.port, c, { flags: AS }))}`);
+      ours.push(`${c.join(" ")} -> ${word(await redisCli(s.port, c, { flags: AS }))}`);
+    }
+    expect(ours).toEqual(theirs);
+    expect(ours.filter((l) => l.endsWith("NOPERM")).length).toBeGreaterThan(10);
+  });
+
+  test("a refused command inside MULTI aborts the EXEC, as in Redis", async () => {
+    const script = ["MULTI", "SET w:7 1", "GET w:7", "EXEC"].map((l) => l.split(" "));
+    const run = async (port: number) => {
+      const r = new Redis({ port, host: "127.0.0.1", username: "f", password: "pw" });
+      try {
+        const out: string[] = [];
+        for (const args of script) out.push(String(await r.call(args[0], ...args.slice(1)).catch((e: Error) => e.message.split(" ")[0])));
+        return out;
+      } finally {
+        r.disconnect();
+      }
+    };
+    const theirs = await run(redis.port);
+    expect(theirs).toEqual(["OK", "QUEUED", "NOPERM", "EXECABORT"]);
+    expect(await run(s.port)).toEqual(theirs);
+    expect(await redisCli(s.port, ["EXISTS", "w:7"])).toBe("0");
+  });
+});
+
+describe.runIf(HAVE_REDIS)("key rules on commands passed through to a Redis store", () => {
+  let redis: RedisProcess;
+  let s: TestServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    s = await startTestServer({ server: { store: redis.url, users: [{ name: "app", rules: "on >secret ~user:* +@all" }] } });
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+    await redis?.stop();
+  });
+
+  test("the store's own key specs find the keys: HSET, LPUSH, SUNIONSTORE, ZADD", async () => {
+    expect(await s.cli(["HSET", "user:h", "f", "v"], { flags: APP })).toBe("1");
+    expect(await s.cli(["HSET", "billing:h", "f", "v"], { flags: APP })).toBe(NOPERM_KEY);
+    expect(await s.cli(["LPUSH", "billing:l", "x"], { flags: APP })).toBe(NOPERM_KEY);
+    expect(await s.cli(["SADD", "user:s", "a"], { flags: APP })).toBe("1");
+    expect(await s.cli(["SUNIONSTORE", "billing:s", "user:s"], { flags: APP })).toBe(NOPERM_KEY);
+    expect(await s.cli(["SUNIONSTORE", "user:s2", "user:s", "billing:s"], { flags: APP })).toBe(NOPERM_KEY);
+    expect(await s.cli(["ZADD", "user:z", "1", "a"], { flags: APP })).toBe("1");
+    expect(await redis.cli(["EXISTS", "billing:h", "billing:l", "billing:s"])).toBe("0");
+    expect(await redis.cli(["HGET", "user:h", "f"])).toBe("v");
   });
 });
