@@ -1,6 +1,7 @@
 // The registry: every command family's specs in one map, by lower- and upper-case name.
 import { aclCommand } from "./acl.js";
 import type { ServerContext } from "../context.js";
+import { keyId } from "../../runtime-sim/host.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { CONNECTION_COMMANDS } from "./connection.js";
 import { DB_COMMANDS } from "./db.js";
@@ -57,7 +58,7 @@ export function checkFlag(flag: CommandFlag, name: string): boolean {
 
 /** The spec for a request's first argument, or undefined. */
 export function lookupCommand(name: Buffer): CommandSpec | undefined {
-  const raw = name.toString("latin1");
+  const raw = keyId(name); // latin1, fast for short names
   return byName.get(raw) ?? byName.get(raw.toLowerCase());
 }
 

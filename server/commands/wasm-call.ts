@@ -2,14 +2,22 @@
 // (Buffers are Uint8Arrays); the reply is the returned bytes, nil, or the call's ERR line.
 // Every call is reported to the server's observability (logs, slow log, flight recorder, metrics).
 import type { CallResult } from "../../runtime-sim/index.js";
+import { keyId } from "../../runtime-sim/host.js";
 import type { Client } from "../context.js";
 import { ErrorReply, type Reply } from "../resp.js";
 import type { CommandSpec } from "./registry.js";
 
 const NO_ARGS: readonly Uint8Array[] = [];
 
+/** The function's name: names are ASCII, read without Buffer's C++ call; anything else as UTF-8. */
+function nameOf(b: Buffer): string {
+  if (b.length > 64) return b.toString();
+  for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) return b.toString();
+  return keyId(b);
+}
+
 function call(c: Client, args: Buffer[], readOnly: boolean): Reply | Promise<Reply> {
-  const name = args[1].toString();
+  const name = nameOf(args[1]);
   const { observe, runtime } = c.server;
   const callArgs = args.length > 2 ? args.slice(2) : NO_ARGS;
   // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
@@ -21,14 +29,13 @@ function call(c: Client, args: Buffer[], readOnly: boolean): Reply | Promise<Rep
   if (runtime.asyncStore !== null) {
     // Deployed on another server a moment ago? The store is asked before saying "unknown function".
     const ready = runtime.has(name) ? null : c.server.functions.catchUp();
-    if (ready === null) return runtime.callAsync(name, callArgs, options).then((r) => reply(c, args, readOnly, r));
-    return ready.then(() => runtime.callAsync(name, callArgs, options)).then((r) => reply(c, args, readOnly, r));
+    if (ready === null) return runtime.callAsync(name, callArgs, options).then((r) => reply(c, name, args, readOnly, r));
+    return ready.then(() => runtime.callAsync(name, callArgs, options)).then((r) => reply(c, name, args, readOnly, r));
   }
-  return reply(c, args, readOnly, runtime.call(name, callArgs, options));
+  return reply(c, name, args, readOnly, runtime.call(name, callArgs, options));
 }
 
-function reply(c: Client, args: Buffer[], readOnly: boolean, result: CallResult): Reply {
-  const name = args[1].toString();
+function reply(c: Client, name: string, args: Buffer[], readOnly: boolean, result: CallResult): Reply {
   c.server.observe.called(name, result, { command: args, client: c, via: readOnly ? "wasm.callread" : "wasm.call" });
   c.server.onCall?.(name, result);
   return result.ok ? result.value : new ErrorReply(result.error!.reply);
