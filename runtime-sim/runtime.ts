@@ -1,25 +1,25 @@
 // The function registry: load, call, update, reload, unload, list, info, stats. Each function's
-// instance and call state belong to its FunctionCalls (call.ts); this file only keeps the table.
+// instance and call state belong to its FunctionCalls (call.ts), its entry to loaded-function.ts;
+// this file only keeps the table.
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { FunctionCalls, startFailure, type CallEnv, type CallLimits } from "./call.js";
-import { capabilityMask, CAPABILITIES, KeyPatterns, parseCapabilities } from "./capabilities.js";
+import { startFailure, type CallEnv } from "./call.js";
+import { CAPABILITIES, KeyPatterns, parseCapabilities } from "./capabilities.js";
 import { errors, FerriteError } from "./errors.js";
-import { checkInitialMemory, formatBytes, humanBytes, limitPages, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
+import { checkInitialMemory, formatBytes, humanBytes, MemoryBudget, parseMemoryLimit } from "./limits/memory.js";
 import { parseTimeout, TimeoutSignal } from "./limits/deadline.js";
 import { prepareModule, type PrepareOptions, type PreparedModule } from "./module.js";
 import { DiskCache } from "./prepare/disk-cache.js";
 import { MAX_SOURCE_MAP_BYTES, readRegularFile } from "./prepare/read-file.js";
 import { resolveEntry } from "./abi/validate.js";
 import { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
-import { FunctionCounters, initStats } from "./stats.js";
+import { initStats } from "./stats.js";
 import { MemoryStore } from "./store/memory-store.js";
 import { LIBRARY_POSITION, SourceMapIndex, locateTrap } from "./sourcemap.js";
 import { httpGate } from "./http/fetch.js";
 import { toBytes, type Store } from "./store/store.js";
 import { driveAsyncCall, isAsyncStore, type AsyncStore } from "./store/async.js";
-import type { Pending } from "./store/async.js";
 import type {
   AllStats,
   CallArg,
@@ -29,77 +29,28 @@ import type {
   FunctionInfo,
   FunctionSettings,
   FunctionStats,
-  KeyWrite,
   LoadOptions,
-  RecordedAnswers,
-  RecordedCall,
   RuntimeOptions,
 } from "./options.js";
 
+import {
+  argsRead,
+  failedResult,
+  LoadedFunction,
+  loadError,
+  NO_ANSWERS,
+  outcome,
+  takeRecord,
+  wrapLoadError,
+  type AsyncOutcome,
+  type ModuleSource,
+  type Settings,
+} from "./loaded-function.js";
+
 export { DEFAULTS } from "./defaults.js";
+export type { ModuleSource } from "./loaded-function.js";
 
 const TIME_ORIGIN = performance.timeOrigin;
-
-interface Settings {
-  capabilities: Capability[];
-  memoryBytes: number;
-  timeoutMs: number;
-  /** KEYS; null: every key. */
-  keys: KeyPatterns | null;
-}
-
-/** What a function was loaded from: kept for the host (the server saves and versions it). */
-export interface ModuleSource {
-  bytes: Uint8Array;
-  sourceMap: string | undefined;
-  /** The file, for WASM.LOAD and RELOAD; null for bytes. */
-  path: string | null;
-  /** The entry asked for at load, if any (a reload asks again). */
-  entry: string | undefined;
-}
-
-/** One entry of the registry. */
-class LoadedFunction {
-  readonly counters = new FunctionCounters();
-  readonly loadedAt = Date.now();
-  readonly calls: FunctionCalls;
-  #settings: Settings;
-  /** Over an async store: which arguments the last call read as keys (fetched up front next time). */
-  readArgs: number[] = [];
-
-  constructor(
-    readonly name: string,
-    readonly prepared: PreparedModule,
-    readonly entry: string,
-    readonly source: ModuleSource,
-    settings: Settings,
-    readonly sourceMap: SourceMapIndex | null,
-    env: CallEnv,
-  ) {
-    this.#settings = settings;
-    // With a source map, record time, random and http answers so a trap can be replayed.
-    this.calls = new FunctionCalls(name, env, prepared, entry, this.#limits(settings), sourceMap !== null);
-  }
-
-  get settings(): Settings {
-    return this.#settings;
-  }
-
-  set settings(s: Settings) {
-    this.#settings = s;
-    this.calls.setLimits(this.#limits(s));
-  }
-
-  #limits(s: Settings): CallLimits {
-    return {
-      capMask: capabilityMask(s.capabilities),
-      timeoutMs: s.timeoutMs,
-      maxPages: limitPages(s.memoryBytes, this.prepared.info.memory.maxPages),
-      memoryText: formatBytes(s.memoryBytes),
-      keys: s.keys,
-    };
-  }
-}
 
 export class Runtime {
   readonly store: Store;
@@ -466,65 +417,3 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return new Runtime(options);
 }
 
-function wrapLoadError<T>(name: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw loadError(name, e);
-  }
-}
-
-/** A module check's error, said of the function being loaded. */
-function loadError(name: string, e: unknown): unknown {
-  return e instanceof FerriteError ? new FerriteError(e.code, `cannot load '${name}': ${e.message}`, name, e.data, e) : e;
-}
-
-const NO_ANSWERS: RecordedAnswers = { now: [], random: [], http: [] };
-
-/** A failed recorded call's inputs, complete enough to run it again; `time`: when it started. */
-function takeRecord(fn: LoadedFunction, args: readonly CallArg[], readOnly: boolean, time: number): RecordedCall {
-  const { reads, answers } = fn.calls.takeRecorded();
-  const s = fn.settings;
-  return {
-    function: fn.name,
-    entry: fn.entry,
-    sha256: fn.prepared.sha256,
-    // Copies: a server's arguments are slices of a socket chunk the record outlives.
-    args: args.map((a) => (typeof a === "string" ? new Uint8Array(Buffer.from(a, "utf8")) : a.slice())),
-    readOnly,
-    capabilities: [...s.capabilities],
-    memory_limit_bytes: s.memoryBytes,
-    timeout_ms: s.timeoutMs,
-    time,
-    reads,
-    answers,
-  };
-}
-
-interface AsyncOutcome {
-  result: CallResult;
-  ok: boolean;
-  writes: readonly KeyWrite[];
-  pending: Pending | null;
-  timedOut: boolean;
-  memoryBytes: number;
-}
-
-function outcome(result: CallResult, timedOut: boolean): AsyncOutcome {
-  return { result, ok: false, writes: [], pending: null, timedOut, memoryBytes: 0 };
-}
-
-/** Which arguments were read as keys, by position. */
-function argsRead(args: readonly CallArg[], keys: Uint8Array[]): number[] {
-  if (keys.length === 0 || args.length === 0) return [];
-  const out: number[] = [];
-  args.forEach((a, i) => {
-    const bytes = toBytes(a);
-    if (keys.some((k) => k.byteLength === bytes.byteLength && Buffer.from(k.buffer, k.byteOffset, k.byteLength).equals(bytes))) out.push(i);
-  });
-  return out;
-}
-
-function failedResult(error: FerriteError): CallResult {
-  return { ok: false, value: null, error, logs: [], writes: [], hostCalls: [], durationMs: 0 };
-}
