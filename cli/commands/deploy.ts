@@ -98,7 +98,8 @@ async function deployOne(client: FerriteClient, fn: FunctionSpec, replace: boole
     // LOADB has no ENTRY keyword: the server picks the export by the function's name (checked below).
     await client.wasmLoadB(fn.name, wasm, { capabilities: fn.capabilities, memory: fn.memory, timeoutMs: fn.timeoutMs, keys: fn.keys, replace });
   } catch (e) {
-    if (!(e instanceof FerriteReplyError)) throw e;
+    // A refused permission refuses every function alike: one error that says what to grant.
+    if (!(e instanceof FerriteReplyError) || e.code === "ERR_NOPERM") throw e;
     return { ...base, ok: false, entry: null, durationMs: performance.now() - started, error: (e as Error).message, mismatches: [] };
   }
   const info = await client.wasmInfo(fn.name);

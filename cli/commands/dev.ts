@@ -10,7 +10,7 @@ import { CliError } from "../shared/errors.js";
 import { loadManifest } from "../project/manifest.js";
 import { duration, type Output } from "../shared/print.js";
 import { action } from "../program.js";
-import { displayUrl } from "../remote/connect.js";
+import { connectionOptions, displayUrl, withServer } from "../remote/connect.js";
 import { withOptions, type SharedOptions } from "../shared/options.js";
 
 interface DevOptions extends SharedOptions {
@@ -44,7 +44,7 @@ Examples:
         const manifest = loadManifest();
         const calls = new CallPrinter(out);
         const { url, close } = opts.url ? { url: opts.url, close: async () => {} } : await ownServer(opts.port ?? 6379, out, calls);
-        const client = await connect(url);
+        const client = await connect(url, opts.url ? opts : null);
         const { DevSession } = await import("../remote/dev-session.js");
         const session = new DevSession(manifest, { names: names as string[], client, test: opts.test !== false, emit: (e) => print(e, out) });
         out.note(`${out.sym.info} ${opts.url ? "deploying to" : "serving on"} ${displayUrl(url)}`);
@@ -81,9 +81,15 @@ async function ownServer(port: number, out: Output, calls: CallPrinter) {
   }
 }
 
-async function connect(url: string): Promise<FerriteClient> {
+/**
+ * The session's client. For --url, one checked attempt first (the remote commands' messages for a
+ * wrong URL, password, CA or permission), then a client that reconnects, with the same TLS files.
+ */
+async function connect(url: string, remote: DevOptions | null): Promise<FerriteClient> {
   const { FerriteClient } = await import("../../server/client.js");
-  const client = new FerriteClient(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const options = remote ? await connectionOptions(remote, url) : {};
+  if (remote) await withServer(remote, async () => {});
+  const client = new FerriteClient(url, { ...options, maxRetriesPerRequest: 1, connectTimeout: 5000 });
   client.redis.on("error", () => {}); // reported per command
   await client.ensureFunctions().catch((e) => {
     throw new CliError("ERR_CONNECT", `cannot use ${displayUrl(url)}: ${(e as Error).message}`, "start a server with `ferrite-wasm serve`, or leave out --url to let dev run its own");

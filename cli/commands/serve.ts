@@ -108,7 +108,7 @@ Examples:
 
 function printReady(
   out: Output,
-  config: { server: { store: string; requirepass?: string; users: unknown[]; data_dir?: string } },
+  config: { server: { store: string; requirepass?: string; users: unknown[]; data_dir?: string; tls_auth_clients?: string } },
   server: { url: string; host: string; port: number; metricsUrl?: string | null },
   workers: number,
   pids: number[],
@@ -123,7 +123,10 @@ function printReady(
   const { c, sym } = out;
   const processes = workers > 1 ? `, ${workers} worker processes` : "";
   out.line(`${sym.ok} ferrite-wasm serving on ${c.bold(server.url)} ${c.dim(`(store: ${redact(config.server.store)}${processes}${auth ? ", AUTH required" : ""}${config.server.data_dir ? `, data: ${config.server.data_dir}` : ""})`)}`);
-  out.line(c.dim(`  deploy with: ferrite-wasm deploy --url ${server.url}${auth ? " (put the password in the URL: redis://:PASSWORD@host:port)" : ""}`));
+  const tls = server.url.startsWith("rediss://");
+  const tlsFlags = tls ? ` --tls-ca CA.pem${config.server.tls_auth_clients === "yes" ? " --tls-cert CERT.pem --tls-key KEY.pem" : ""}` : "";
+  const scheme = tls ? "rediss" : "redis";
+  out.line(c.dim(`  deploy with: ferrite-wasm deploy --url ${server.url}${tlsFlags}${auth ? ` (put the password in the URL: ${scheme}://:PASSWORD@host:port, or ${scheme}://USER:PASSWORD@host:port)` : ""}`));
   if (server.metricsUrl) out.line(c.dim(`  metrics at: ${server.metricsUrl}${workers > 1 ? " (each scrape answers for one worker process)" : ""}`));
   out.line(c.dim(`  follow its functions: ferrite-wasm logs --follow --url ${server.url}`));
   out.line(c.dim("  stop with Ctrl-C"));

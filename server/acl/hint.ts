@@ -21,6 +21,10 @@ const CATEGORY_OF: Record<string, string> = {
   "wasm.info": "wasm-info",
   "wasm.stats": "wasm-info",
   "wasm.versions": "wasm-info",
+  "wasm.logs": "wasm-observe",
+  "wasm.slowlog": "wasm-observe",
+  "wasm.failures": "wasm-observe",
+  "wasm.dump": "wasm-observe",
 };
 
 /** For a NOPERM reply: what to grant. `ACL SETUSER user +wasm.loadb (or +@wasm-deploy)` for a command, a key pattern for a key. */

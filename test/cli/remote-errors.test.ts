@@ -94,10 +94,13 @@ describe("AUTH: serve --requirepass (over a config file's), URLs with and withou
       expect(deployed.code, deployed.stderr).toBe(0);
       const r = await cli(["call", "--url", url, "hello", "TLS"], { cwd: project, env });
       expect(r.stdout, r.stderr).toBe("Hello, TLS!\n");
-      // Without trusting the certificate, the failure says TLS.
+      // Without trusting the certificate, the failure says so, and that --tls-ca trusts it.
       const untrusted = await cli(["list", "--url", url], { cwd: project });
       expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toContain("TLS failed");
+      expect(untrusted.stderr).toContain("the server's TLS certificate is not signed by a CA this machine trusts");
+      expect(untrusted.stderr).toContain("--tls-ca FILE");
+      const trusted = await cli(["list", "--url", url, "--tls-ca", cert], { cwd: project });
+      expect(trusted.code, trusted.stderr).toBe(0);
     } finally {
       proxy.close();
     }

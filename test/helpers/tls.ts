@@ -11,6 +11,8 @@ const run = promisify(execFile);
 export interface TestCerts {
   dir: string;
   ca: string;
+  /** Another CA, which signed none of the server's certificates. */
+  strangerCa: string;
   serverCert: string;
   serverKey: string;
   clientCert: string;
@@ -45,6 +47,7 @@ export async function makeCerts(): Promise<TestCerts> {
   return {
     dir,
     ca: f("ca.crt"),
+    strangerCa: f("stranger-ca.crt"),
     serverCert: f("server.crt"),
     serverKey: f("server.key"),
     clientCert: f("client.crt"),
