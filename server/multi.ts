@@ -9,6 +9,7 @@ import { keyId } from "../runtime-sim/host.js";
 import type { Watcher } from "./store/watch.js";
 import type { RawConnection } from "./store/raw-connection.js";
 import type { CommandSpec } from "./commands/registry.js";
+import { commandKeys } from "./commands/keyspecs.js";
 
 /** Commands that run at once inside MULTI instead of being queued (as Redis's processCommand). */
 export const IMMEDIATE_IN_MULTI: ReadonlySet<string> = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
@@ -152,15 +153,26 @@ export function watch(c: Client, keys: Buffer[]): Reply | Promise<Reply> {
 
 async function watchOnStore(c: Client, keys: Buffer[]): Promise<Reply> {
   const link = c.server.store!;
-  const conn = storeConnection(c);
-  try {
-    const replies = await conn.sendMany([[B.SELECT, Buffer.from(String(c.db))], [B.WATCH, ...keys]]);
-    if (replies[1][0] === 0x2d) return new RawReply(replies[1]);
-    if (!c.tx.storeWatching) c.tx.storeGeneration = conn.generation;
-    c.tx.storeWatching = true;
-    return OK;
-  } catch (e) {
-    return link.unavailable(e);
+  const tx = c.tx;
+  // A cluster's WATCH lives on one master: the one of the first key's slot. Keys of one WATCH in
+  // two slots are Redis's to refuse (CROSSSLOT); a later WATCH must stay on the same master.
+  const apart = tx.storeWatching ? link.apart(keys, tx.storeConn) : null;
+  if (apart !== null) return new ErrorReply(apart);
+  for (let attempt = 0; ; attempt++) {
+    const conn = storeConnection(c, keys);
+    try {
+      const replies = await conn.sendMany([[B.SELECT, Buffer.from(String(c.db))], [B.WATCH, ...keys]]);
+      const moved = link.cluster ? link.redirectedOn(replies[1], conn) : null;
+      // The slot map was stale: with nothing watched yet, once more on the master it now names.
+      if (moved !== null && attempt === 0 && !tx.storeWatching) continue;
+      if (moved !== null) return new ErrorReply(moved);
+      if (replies[1][0] === 0x2d) return new RawReply(replies[1]);
+      if (!tx.storeWatching) tx.storeGeneration = conn.generation;
+      tx.storeWatching = true;
+      return OK;
+    } catch (e) {
+      return link.unavailable(e);
+    }
   }
 }
 
@@ -179,11 +191,19 @@ export function unwatch(c: Client): void | Promise<void> {
   }
 }
 
-/** The client's own store connection (Redis store only), speaking its protocol. */
-function storeConnection(c: Client): RawConnection {
+/**
+ * The client's own store connection (Redis store only), speaking its protocol. In a cluster it goes to
+ * the master of `keys[0]`'s slot: one not holding a WATCH is replaced when that is another master.
+ */
+function storeConnection(c: Client, keys: readonly Buffer[] = []): RawConnection {
   const tx = c.tx;
+  const link = c.server.store!;
+  if (tx.storeConn && !tx.storeWatching && link.cluster && keys.length > 0 && link.nodeOf(tx.storeConn) !== link.nodeFor(keys)) {
+    link.release(tx.storeConn);
+    tx.storeConn = null;
+  }
   if (!tx.storeConn) {
-    tx.storeConn = c.server.store!.dedicated(c.db, c.proto);
+    tx.storeConn = link.dedicated(c.db, c.proto, keys);
     tx.storeProto = c.proto;
     tx.storeProtoGen = tx.storeConn.generation;
   }
@@ -263,7 +283,8 @@ async function execOnStore(c: Client, queue: Buffer[][], resolve: Resolve): Prom
   const link = s.store!;
   const tx = c.tx;
   const specs = queue.map((args) => resolve(s, args[0]));
-  const native = specs.every((spec) => spec?.native === true && !s.triggers.wouldFire(spec.name));
+  // The whole-keyspace commands (KEYS, DBSIZE, FLUSHDB, ...) run here: they span masters and keep the registry.
+  const native = specs.every((spec) => spec?.native === true && !s.triggers.wouldFire(spec.name) && !link.runsItself(spec.name));
   const conn = tx.storeConn;
   if (tx.storeWatching && conn && conn.generation !== tx.storeGeneration) {
     // The connection holding the WATCH was lost, so a change cannot be ruled out.
@@ -272,7 +293,15 @@ async function execOnStore(c: Client, queue: Buffer[][], resolve: Resolve): Prom
     return NULL_ARRAY;
   }
   if (native) {
-    const own = storeConnection(c);
+    // A cluster runs a transaction on one master (the WATCH's, or the first key's).
+    const keys = link.cluster ? queue.flatMap((args, i) => commandKeys(specs[i]!, args)) : [];
+    const apart = link.apart(keys, tx.storeWatching ? conn : null);
+    if (apart !== null) {
+      tx.endMulti();
+      await unwatch(c);
+      return new ErrorReply(apart);
+    }
+    const own = storeConnection(c, keys);
     // A reconnected connection speaks the protocol it was made with again.
     if (tx.storeProtoGen !== own.generation) tx.storeProto = own.options.proto;
     const pre: Buffer[][] = [[B.SELECT, Buffer.from(String(c.db))]];
@@ -283,6 +312,13 @@ async function execOnStore(c: Client, queue: Buffer[][], resolve: Resolve): Prom
       tx.storeProto = c.proto;
       tx.storeProtoGen = own.generation;
       tx.storeWatching = false; // EXEC ends WATCH on the store
+      if (link.cluster) {
+        // A slot that moved since the map was read: Redis refused it while queuing, so nothing ran.
+        for (let i = pre.length + 1; i < replies.length - 1; i++) {
+          const moved = link.redirectedOn(replies[i], own);
+          if (moved !== null) return new ErrorReply(moved);
+        }
+      }
       return new RawReply(replies[replies.length - 1]);
     } catch (e) {
       return link.unavailable(e);

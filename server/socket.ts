@@ -278,7 +278,7 @@ export class Connection implements Client {
   /** The handler, or with a Redis store the store itself for `native` commands. */
   #call(spec: CommandSpec, args: Buffer[]): Reply | Promise<Reply> {
     const link = this.server.store;
-    return spec.native === true && link !== null ? link.send(this.db, this.proto, args) : spec.handler(this, args);
+    return spec.native === true && link !== null ? link.send(this.db, this.proto, args, spec) : spec.handler(this, args);
   }
 
   #triggers(name: string, args: Buffer[]): string | null | Promise<string | null> {

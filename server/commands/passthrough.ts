@@ -46,9 +46,9 @@ function build(link: StoreLink, cmd: StoreCommand): CommandSpec {
         if (args.some((a) => a.length === 5 && a.toString("latin1").toUpperCase() === "BLOCK")) {
           throw new CommandError(`ERR ${cmd.name.toUpperCase()} BLOCK is not passed through to the store: it blocks a connection other clients share; leave out BLOCK or run it on the store at ${link.where} directly`);
         }
-        return c.server.store!.send(c.db, c.proto, args);
+        return c.server.store!.send(c.db, c.proto, args, base);
       },
     };
   }
-  return { ...base, native: true, handler: (c, args) => c.server.store!.send(c.db, c.proto, args) };
+  return { ...base, native: true, handler: (c, args) => c.server.store!.send(c.db, c.proto, args, base) };
 }

@@ -12,8 +12,7 @@ import { FerriteError, type KeyWrite } from "../../runtime-sim/index.js";
 import { FerriteReplyError, type AsyncStore, type ReadEntry } from "../../runtime-sim/host.js";
 import { RedisKeyspace } from "./redis-keyspace.js";
 import { urlDb } from "./link.js";
-
-
+import { slotRanges, type SlotRange } from "./cluster-slots.js";
 
 export { REGISTRY_PREFIX } from "./registry-keys.js";
 
@@ -87,9 +86,19 @@ export class RedisStore implements AsyncStore {
   readonly #timeoutMs: number;
   readonly #pool: WatchPool | null;
   readonly #options: RedisStoreOptions;
+  readonly #single: boolean;
 
-  private constructor(options: RedisStoreOptions, redis: Client, keyspace: RedisKeyspace, readonly cluster: boolean, metrics?: StoreMetrics) {
+  private constructor(
+    options: RedisStoreOptions,
+    redis: Client,
+    keyspace: RedisKeyspace,
+    readonly cluster: boolean,
+    /** A one-node cluster reached through plain connections (see connect). */
+    single = false,
+    metrics?: StoreMetrics,
+  ) {
     this.#options = options;
+    this.#single = single;
     this.metrics = metrics ?? { roundTrips: { get: 0, apply: 0 }, conflicts: 0 };
     this.where = redactUrl(options.url);
     this.#timeoutMs = options.timeoutMs ?? 2000;
@@ -98,53 +107,82 @@ export class RedisStore implements AsyncStore {
     this.#pool = options.commit === "watch" && !cluster ? new WatchPool(() => this.connection("ferrite-wasm:commit")) : null;
   }
 
-  /** Connects (detecting cluster mode); fails with a message naming the server and the fix. */
+  /**
+   * Connects (detecting cluster mode); fails within connectTimeoutMs with a message naming the
+   * server and the fix.
+   */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const where = redactUrl(options.url);
     const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
-    const clients: Client[] = [];
+    const attempt: Attempt = { clients: [], over: false, cluster: false };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    });
     try {
-      const probe = new Redis(options.url, clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, "ferrite-wasm:probe"));
-      clients.push(probe);
-      probe.on("error", () => {});
-      await probe.connect();
-      // A server that hides INFO (rename-command) is taken for a single server.
-      const cluster = /cluster_enabled:1/.test(await probe.info("cluster").catch(() => ""));
-      probe.disconnect();
-      const make = (name: string, pipelined: boolean): Client => {
-        const c = cluster
+      return await Promise.race([RedisStore.#open(options, attempt), deadline]);
+    } catch (e) {
+      attempt.over = true;
+      for (const c of attempt.clients) c.disconnect();
+      if (e instanceof FerriteError) throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      // A cluster whose nodes answer but whose client never got ready: its slot map is the suspect.
+      const fix = attempt.cluster
+        ? `check that CLUSTER INFO there says cluster_state:ok and that every address CLUSTER SLOTS gives is reachable from this server, fix [server] store, or use store = "memory"`
+        : `start that server, fix [server] store, or use store = "memory"`;
+      throw new FerriteError("ERR_STORE", `cannot reach the store at ${where} (${attempt.cluster ? `the Redis Cluster did not become ready: ${reason}` : reason}); ${fix}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  static async #open(options: RedisStoreOptions, attempt: Attempt): Promise<RedisStore> {
+    const where = redactUrl(options.url);
+    const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const keep = <C extends Client>(c: C): C => {
+      c.on("error", () => {}); // reported per command
+      attempt.clients.push(c);
+      if (attempt.over) c.disconnect(); // the deadline passed while this one was being made
+      return c;
+    };
+    const probe = keep(new Redis(options.url, clientOptions(connectTimeoutMs, timeoutMs, "ferrite-wasm:probe")));
+    await probe.connect();
+    // A server that hides INFO (rename-command) is taken for a single server.
+    const cluster = /cluster_enabled:1/.test(await probe.info("cluster").catch(() => ""));
+    attempt.cluster = cluster;
+    const slots: unknown = cluster ? await probe.cluster("SLOTS").catch(() => null) : null;
+    const single = cluster ? oneNode(where, slots === null ? null : slotRanges(slots, nodeOf(options.url).host)) : false;
+    probe.disconnect();
+    // A one-node cluster that does not know its own address (CLUSTER SLOTS gives an empty host:
+    // "the node you asked") is one ioredis's Cluster skips, so it would never get ready. Every slot
+    // is on that node, so a plain connection to it serves them all, with cluster rules (database 0,
+    // a call's keys in one slot) kept.
+    const viaCluster = cluster && !single;
+    const make = (name: string, pipelined: boolean): Client =>
+      keep(
+        viaCluster
           ? new Cluster([nodeOf(options.url)], {
               lazyConnect: true,
               enableOfflineQueue: false,
               enableAutoPipelining: pipelined,
-              redisOptions: { ...clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, name), ...credentials(options.url) },
+              redisOptions: { ...clientOptions(connectTimeoutMs, timeoutMs, name), ...credentials(options.url) },
               clusterRetryStrategy: (n: number) => Math.min(50 * n, 1000),
               slotsRefreshTimeout: connectTimeoutMs,
             })
-          : new Redis(options.url, { ...clientOptions(connectTimeoutMs, options.timeoutMs ?? 2000, name), enableAutoPipelining: pipelined });
-        c.on("error", () => {}); // reported per command
-        clients.push(c);
-        return c;
-      };
-      const redis = make("ferrite-wasm:functions", true);
-      const keys = make("ferrite-wasm:keys", false);
-      await Promise.all([redis.connect(), keys.connect()]);
-      await Promise.all([redis.ping(), keys.ping()]);
-      return new RedisStore(options, redis, new RedisKeyspace(keys, where, cluster), cluster);
-    } catch (e) {
-      for (const c of clients) c.disconnect();
-      const reason = e instanceof Error ? e.message : String(e);
-      throw new FerriteError(
-        "ERR_STORE",
-        `cannot reach the store at ${where} (${reason}); start that server, fix [server] store, or use store = "memory"`,
+          : new Redis(options.url, { ...clientOptions(connectTimeoutMs, timeoutMs, name), enableAutoPipelining: pipelined }),
       );
-    }
+    const redis = make("ferrite-wasm:functions", true);
+    const keys = make("ferrite-wasm:keys", false);
+    await Promise.all([redis.connect(), keys.connect()]);
+    await Promise.all([redis.ping(), keys.ping()]);
+    return new RedisStore(options, redis, new RedisKeyspace(keys, where, viaCluster), cluster, single);
   }
 
   /** A new connection to the same store (a subscriber, a pooled commit connection). */
   connection(name: string): Client {
     const connectTimeoutMs = this.#options.connectTimeoutMs ?? 3000;
-    const c = this.cluster
+    const c = this.cluster && !this.#single
       ? new Cluster([nodeOf(this.#options.url)], {
           lazyConnect: true,
           redisOptions: { ...clientOptions(connectTimeoutMs, this.#timeoutMs, name), ...credentials(this.#options.url) },
@@ -166,7 +204,7 @@ export class RedisStore implements AsyncStore {
       const url = withDb(this.#options.url, db);
       const client = new Redis(url, { ...clientOptions(this.#options.connectTimeoutMs ?? 3000, this.#timeoutMs, `ferrite-wasm:functions:db${db}`), enableAutoPipelining: true });
       client.on("error", () => {}); // reported per command
-      store = new RedisStore({ ...this.#options, url }, client, this.keyspace, false, this.metrics);
+      store = new RedisStore({ ...this.#options, url }, client, this.keyspace, false, false, this.metrics);
       const made = store;
       made.#ready = client.connect().then(
         () => void (made.#ready = null),
@@ -350,6 +388,36 @@ function credentials(url: string): Partial<RedisOptions> {
   if (u.password) out.password = decodeURIComponent(u.password);
   if (u.protocol === "rediss:") out.tls = {};
   return out;
+}
+
+/** A connect in progress: what it made (closed if it fails or is late), and what it found. */
+interface Attempt {
+  clients: Client[];
+  over: boolean;
+  cluster: boolean;
+}
+
+/**
+ * Whether a cluster's CLUSTER SLOTS (asked of the URL's node) is that one node not knowing its own
+ * address for every slot. Fails, naming the fix, when it serves no slot or only some slots that way.
+ */
+function oneNode(where: string, ranges: SlotRange[] | null): boolean {
+  if (ranges === null) return false; // CLUSTER SLOTS refused: leave it to ioredis
+  if (ranges.length === 0) {
+    throw new FerriteError(
+      "ERR_STORE",
+      `the Redis Cluster at ${where} serves no slots (CLUSTER SLOTS is empty); assign them first (redis-cli --cluster create, or CLUSTER ADDSLOTSRANGE 0 16383 on a one-node cluster), or use store = "memory"`,
+    );
+  }
+  const unknown = ranges.filter((r) => r.unknownHost);
+  if (unknown.length === 0) return false;
+  if (unknown.length === ranges.length && new Set(ranges.map((r) => r.id)).size === 1) return true;
+  const r = unknown[0];
+  throw new FerriteError(
+    "ERR_STORE",
+    `the Redis Cluster node at ${where} does not know its own address (CLUSTER SLOTS gives an empty host for slots ${r.start}-${r.end}) while other slots are on other nodes; ` +
+      `give [server] store another node's address, or set cluster-announce-ip on that node`,
+  );
 }
 
 function printable(key: Uint8Array): string {

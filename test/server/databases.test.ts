@@ -164,6 +164,12 @@ describe.skipIf(!HAVE_REDIS)("a Redis Cluster store: database 0 only, with Redis
       expect(await redisCli(s.port, ["CONFIG", "GET", "databases"])).toBe("databases\n1");
       expect(await redisCli(s.port, ["SET", "ck", "v"])).toBe("OK");
       expect(await redisCli(port, ["GET", "ck"])).toBe("v");
+      // The node does not know its own address (CLUSTER SLOTS gives an empty host): the one the
+      // server was given serves every slot, for commands passed through and whole-keyspace ones.
+      expect(await redisCli(port, ["CLUSTER", "SLOTS"])).toMatch(/^0\n16383\n\n\d+\n/);
+      expect(await redisCli(s.port, ["HSET", "ch", "f", "v"])).toBe("1");
+      expect(await redisCli(s.port, ["HGET", "ch", "f"])).toBe("v");
+      expect(await redisCli(s.port, ["DBSIZE"])).toBe("2");
     } finally {
       await s.close();
     }

@@ -1,8 +1,11 @@
 // store = "redis://...": the keyspace lives in a real redis-server started by the test. Functions
 // read it without blocking the server and commit through one script that checks what they read.
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startServer } from "../../server/index.js";
+import { StoreLink } from "../../server/store/link.js";
+import { RedisStore } from "../../server/store/redis-store.js";
 import { freePort, HAVE_REDIS, startRedis, type RedisProcess } from "../helpers/redis.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -128,4 +131,19 @@ test("a store that cannot be reached stops the start with the address and the fi
   await expect(startServer({ config: { server: { port: 0, store: `redis://:pw@127.0.0.1:${port}` } } })).rejects.toThrow(
     new RegExp(`cannot reach the store at redis://127\\.0\\.0\\.1:${port} .*start that server, fix \\[server\\] store, or use store = "memory"`),
   );
+});
+
+test("a store that accepts connections but never answers fails the connect (both paths) within connectTimeoutMs, naming it and the fix", async () => {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const url = `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  try {
+    const message = new RegExp(`cannot reach the store at ${url.replace(/\./g, "\\.")} \\(no answer within 200 ms\\); start that server, fix \\[server\\] store, or use store = "memory"`);
+    await expect(RedisStore.connect({ url, connectTimeoutMs: 200 })).rejects.toThrow(message);
+    await expect(StoreLink.connect({ url, where: url, timeoutMs: 200, connectTimeoutMs: 200 })).rejects.toThrow(message);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  }
 });
