@@ -1,9 +1,7 @@
 // Small helpers for reading command arguments the way Redis does.
 import type { Client } from "../context.js";
 import { MemoryKeyspace, parseInt64 } from "../store/keyspace.js";
-import type { RedisKeyspace } from "../store/redis-keyspace.js";
-import { CommandError, type Reply } from "../resp.js";
-import type { Handler } from "./registry.js";
+import { CommandError } from "../resp.js";
 
 export const SYNTAX = "ERR syntax error";
 export const NOT_INTEGER = "ERR value is not an integer or out of range";
@@ -45,20 +43,6 @@ export function memory(c: Client): MemoryKeyspace {
   const ks = c.keyspace;
   if (!(ks instanceof MemoryKeyspace)) throw new CommandError("ERR internal error: a key command reached the embedded store's handler with a Redis store; please report it");
   return ks;
-}
-
-/**
- * With a Redis store, the URL's database also holds the function registry: commands over the whole
- * keyspace (KEYS, SCAN, RANDOMKEY, DBSIZE, FLUSHDB) run there through RedisKeyspace, which leaves
- * the registry out; in other databases they go to the store as they are.
- */
-export function hidingRegistry(embedded: Handler, home: (ks: RedisKeyspace, c: Client, args: Buffer[]) => Reply | Promise<Reply>): Handler {
-  return (c, args) => {
-    const link = c.server.store;
-    if (link === null) return embedded(c, args);
-    if (c.db !== c.server.databases.home) return link.send(c.db, c.proto, args);
-    return home(c.server.keyspace as RedisKeyspace, c, args);
-  };
 }
 
 /** A database number argument (SELECT, MOVE, COPY ... DB, SWAPDB), checked against `databases`. */

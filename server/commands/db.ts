@@ -2,9 +2,8 @@
 // has [server] databases of them (16 by default); a Redis store has its own, and a Redis Cluster
 // only database 0 (Redis's errors).
 import { MemoryDatabases } from "../store/databases.js";
-import { CommandError, ErrorReply, OK, RawReply } from "../resp.js";
-import type { RedisKeyspace } from "../store/redis-keyspace.js";
-import { dbIndex, hidingRegistry, keyword, memory, syntaxError } from "./args.js";
+import { CommandError, OK } from "../resp.js";
+import { dbIndex, keyword, memory, syntaxError } from "./args.js";
 import { keyAt } from "./keyspecs.js";
 import type { CommandSpec, Handler } from "./registry.js";
 
@@ -41,7 +40,8 @@ export const DB_COMMANDS: CommandSpec[] = [
     acl: ["keyspace", "read"],
     group: "server",
     summary: "Number of keys in the selected database.",
-    handler: hidingRegistry((c) => memory(c).dbsize(), (ks) => ks.dbsize()),
+    native: true,
+    handler: (c) => memory(c).dbsize(),
   },
   {
     name: "flushdb",
@@ -50,18 +50,12 @@ export const DB_COMMANDS: CommandSpec[] = [
     acl: ["keyspace", "write", "dangerous"],
     group: "server",
     summary: "Deletes every key of the selected database: FLUSHDB [ASYNC|SYNC].",
-    handler: hidingRegistry(
-      (c, args) => {
-        flushArgs(args);
-        memory(c).flush();
-        return OK;
-      },
-      async (ks, _c, args) => {
-        flushArgs(args);
-        await ks.flush();
-        return OK;
-      },
-    ),
+    native: true,
+    handler(c, args) {
+      flushArgs(args);
+      memory(c).flush();
+      return OK;
+    },
   },
   {
     name: "flushall",
@@ -70,25 +64,11 @@ export const DB_COMMANDS: CommandSpec[] = [
     acl: ["keyspace", "write", "dangerous"],
     group: "server",
     summary: "Deletes every key of every database: FLUSHALL [ASYNC|SYNC].",
+    native: true,
     handler(c, args) {
       flushArgs(args);
-      const link = c.server.store;
-      if (link === null) {
-        embedded(c).flushAll();
-        return OK;
-      }
-      // A Redis store: FLUSHDB in each database, and the registry kept in the URL's (RedisKeyspace).
-      return (async () => {
-        const dbs = c.server.databases;
-        const flushdb = [Buffer.from("FLUSHDB"), ...args.slice(1)];
-        for (let db = 0; db < dbs.count; db++) {
-          if (db === dbs.home) continue;
-          const r = await link.send(db, 2, flushdb);
-          if (r instanceof ErrorReply || (r instanceof RawReply && r.bytes[0] === 0x2d)) return r; // '-': the store's error
-        }
-        await (c.server.keyspace as RedisKeyspace).flush();
-        return OK;
-      })();
+      embedded(c).flushAll();
+      return OK;
     },
   },
   {

@@ -3,7 +3,7 @@
 // and errors. With a Redis store they are `native`: Redis runs them.
 import type { ExpireCondition } from "../store/keyspace.js";
 import { CommandError, OK, SimpleString } from "../resp.js";
-import { dbIndex, hidingRegistry, integer, keyword, memory, syntaxError } from "./args.js";
+import { dbIndex, integer, keyword, memory, syntaxError } from "./args.js";
 import { keyAt, keysFrom } from "./keyspecs.js";
 import type { CommandSpec, Handler } from "./registry.js";
 
@@ -122,7 +122,8 @@ export const KEY_COMMANDS: CommandSpec[] = [
     acl: ["keyspace", "read", "dangerous"],
     group: "generic",
     summary: "Returns every key matching a glob pattern.",
-    handler: hidingRegistry((c, args) => memory(c).keys(args[1]), (ks, _c, args) => ks.keys(args[1])),
+    native: true,
+    handler: (c, args) => memory(c).keys(args[1]),
   },
   {
     name: "scan",
@@ -130,18 +131,12 @@ export const KEY_COMMANDS: CommandSpec[] = [
     flags: ["readonly"],
     group: "generic",
     summary: "Iterates the keyspace: SCAN cursor [MATCH pattern] [COUNT n] [TYPE t].",
-    handler: hidingRegistry(
-      (c, args) => {
-        const p = scanArgs(args);
-        const page = memory(c).scan(p.cursor, p.match, p.count, p.type);
-        return [page.cursor, page.keys];
-      },
-      async (ks, _c, args) => {
-        const p = scanArgs(args);
-        const page = await ks.scan(p.cursor, p.match, p.count, p.type);
-        return [page.cursor, page.keys];
-      },
-    ),
+    native: true,
+    handler(c, args) {
+      const p = scanArgs(args);
+      const page = memory(c).scan(p.cursor, p.match, p.count, p.type);
+      return [page.cursor, page.keys];
+    },
   },
   {
     name: "randomkey",
@@ -149,7 +144,8 @@ export const KEY_COMMANDS: CommandSpec[] = [
     flags: ["readonly"],
     group: "generic",
     summary: "A random key of the database, or nil when it is empty.",
-    handler: hidingRegistry((c) => memory(c).randomKey(), (ks) => ks.randomKey()),
+    native: true,
+    handler: (c) => memory(c).randomKey(),
   },
   {
     name: "type",

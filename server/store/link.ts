@@ -57,6 +57,8 @@ const C = {
   EVAL: b("EVAL"),
   DBSIZE: b("DBSIZE"),
   RANDOMKEY: b("RANDOMKEY"),
+  SCAN: b("SCAN"),
+  COUNT: b("COUNT"),
 };
 const NO_KEYS: readonly Buffer[] = [];
 const PREFIX = Buffer.from(REGISTRY_PREFIX, "latin1");
@@ -413,7 +415,7 @@ export class StoreLink {
     return failed ? new RawReply(failed) : OK;
   }
 
-  /** A random master's random key; a registry key is drawn again (a few times, then the next master). */
+  /** A random master's random key; a registry key is drawn again (a few times, then the next master, then a SCAN). */
   async #randomKey(db: number): Promise<Reply> {
     const nodes = this.masters().sort(() => Math.random() - 0.5);
     for (const n of nodes) {
@@ -424,6 +426,18 @@ export class StoreLink {
         if (key === null) break;
         if (visible(key)) return key;
       }
+    }
+    // Only registry keys drawn: a key exists if SCAN finds one that is not the registry's.
+    for (const n of nodes) {
+      let cursor = "0";
+      do {
+        const raw = await this.#connection(n, db, 2).send([C.SCAN, b(cursor), C.COUNT, b("100")]);
+        if (isError(raw)) return new RawReply(raw);
+        const [next, keys] = decode(raw, true) as [Buffer, Buffer[]];
+        const key = keys.find(visible);
+        if (key !== undefined) return key;
+        cursor = next.toString("latin1");
+      } while (cursor !== "0");
     }
     return null;
   }

@@ -1,7 +1,7 @@
 // The key commands against a real Redis or Redis Cluster: an ordinary async ioredis connection.
 // Redis's own errors (WRONGTYPE, ...) pass through unchanged; a connection problem becomes a clear
 // ERR naming the store. The server's own keys (the function registry, REGISTRY_PREFIX) are left out
-// of KEYS, SCAN, RANDOMKEY, DBSIZE and INFO, and FLUSHDB and FLUSHALL keep them. In a cluster, those four commands and
+// of KEYS, SCAN, DBSIZE and INFO, and FLUSHDB keeps them. In a cluster, those four commands and
 // FLUSHDB go to every master (a SCAN cursor carries the node's index in its low 10 bits).
 import type { Cluster, Redis } from "ioredis";
 import { REGISTRY_KEYS, REGISTRY_PREFIX } from "./registry-keys.js";
@@ -122,21 +122,6 @@ export class RedisKeyspace implements Keyspace {
     }
     c = nodeCursor * NODE_BITS + BigInt(node);
     return { cursor: c.toString(), keys: keys.filter(visible) };
-  }
-
-  /** RANDOMKEY that never answers with a registry key: a few tries, then the first visible key a SCAN finds. */
-  async randomKey(): Promise<Buffer | null> {
-    for (let i = 0; i < 8; i++) {
-      const key = (await this.#run((r) => r.callBuffer("RANDOMKEY"))) as Buffer | null;
-      if (key === null || visible(key)) return key;
-    }
-    let cursor = "0";
-    do {
-      const page = await this.scan(cursor, null, 1000, null);
-      if (page.keys.length > 0) return page.keys[0] as Buffer;
-      cursor = page.cursor;
-    } while (cursor !== "0");
-    return null;
   }
 
   pttl(key: Uint8Array): Promise<number> {
