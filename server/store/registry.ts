@@ -128,7 +128,7 @@ export class SharedRegistry {
     }
     const [ok, epoch] = (await this.#redis.eval(PUT_FUNCTION_LUA, KEYS.length, ...KEYS, ...args)) as [number, number | string];
     if (ok !== 1) return null;
-    this.seen = Math.max(this.seen, Number(epoch));
+    this.#wrote(Number(epoch));
     return rev;
   }
 
@@ -155,7 +155,15 @@ export class SharedRegistry {
     if (args.length === 2) return;
     const epoch = await this.#redis.eval(PUT_TRIGGERS_LUA, 2, REGISTRY.triggers, REGISTRY.epoch, ...args);
     this.#triggerJson = next;
-    this.seen = Math.max(this.seen, Number(epoch));
+    this.#wrote(Number(epoch));
+  }
+
+  /**
+   * After this server's own change: caught up only if no other change came between. Taking a later
+   * epoch as seen would skip the other server's change when its notice arrives after this answer.
+   */
+  #wrote(epoch: number): void {
+    if (epoch === this.seen + 1) this.seen = epoch;
   }
 
   /** Calls `onChange` when another server may have changed the registry. */
