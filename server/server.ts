@@ -22,6 +22,8 @@ import { Connection } from "./socket.js";
 import { Triggers, type TriggerDef } from "./triggers.js";
 import { Observability, serveMetrics, type MetricsServer, type ObservabilitySettings } from "./observability/index.js";
 import { SharedRegistry } from "./store/registry.js";
+import { SharedAcl } from "./store/acl-store.js";
+import { closeConnectionsOf } from "./commands/acl.js";
 
 export interface ServerOptions {
   /** The configuration, same shape as ferrite.toml; validated here. Default: the spec's defaults. */
@@ -92,6 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
 
   // ferrite_http goes to the real network through fetch unless a handler (a test's mock) is given.
   let registry: SharedRegistry | null = null;
+  let acl: SharedAcl | null = null;
   const bridge = options.runtime?.http || config.wasm.http_allowed_hosts.length === 0 ? null : new HttpBridge();
   try {
     const runtime = createRuntime({
@@ -132,6 +135,15 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       throw new ServerStartError(`cannot restore functions: ${(e as Error).message}`, e);
     });
     if (restored > 0) log("info", `restored ${restored} function(s) from ${dataDir!.dir}`);
+    // Over a Redis store the ACL users live in the store too: every server enforces the same ones.
+    if (redis) {
+      acl = new SharedAcl(redis, log);
+      const shared = acl;
+      await auth.share(shared, log).catch((e) => {
+        throw new ServerStartError(`cannot read the ACL users from the store at ${redis!.where}: ${(e as Error).message}; check that it is running and that {ferrite-wasm}:acl there is a hash (docs/scale.md)`, e);
+      });
+      shared.follow(() => void auth.reconcile().catch((e) => log("warn", `could not follow an ACL user change: ${(e as Error).message}; retrying at the next change or in a second`)));
+    }
     registry = redis ? new SharedRegistry(redis, log) : null;
     const shared = registry;
     const save = shared ? (defs: TriggerDef[]) => shared.saveTriggers(defs) : dataDir ? (defs: TriggerDef[]) => dataDir.writeTriggers(defs) : null;
@@ -157,8 +169,9 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
       triggers.restore(defs);
       if (defs.length > 0) log("info", `restored ${defs.length} trigger(s) from ${dataDir.dir}`);
     }
-    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, databases, link, watches, log, redis, registry, bridge, onCall: options.onCall });
+    return await listen(config, { auth, runtime, functions, triggers, keyspace, observe, databases, link, watches, log, redis, registry, acl, bridge, onCall: options.onCall });
   } catch (e) {
+    await acl?.close();
     await registry?.close();
     await bridge?.close();
     link?.close();
@@ -195,6 +208,7 @@ interface Parts {
   log: Logger;
   redis: RedisStore | null;
   registry: SharedRegistry | null;
+  acl: SharedAcl | null;
   bridge: HttpBridge | null;
   onCall?: (name: string, result: CallResult) => void;
 }
@@ -243,6 +257,9 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
     log: parts.log,
     onCall: parts.onCall,
   };
+
+  // A user removed on another server: its connections here are closed too.
+  parts.auth.onRemoved = (user) => closeConnectionsOf(clients, user);
 
   const accept = (socket: net.Socket) => {
     stats.connectionsReceived++;
@@ -322,6 +339,7 @@ async function listen(config: FerriteConfig, parts: Parts): Promise<FerriteServe
         await parts.functions.idle();
         await parts.triggers.idle();
         await parts.registry?.close();
+        await parts.acl?.close();
         parts.link?.close();
         await parts.redis?.close();
         await parts.bridge?.close();

@@ -4,6 +4,7 @@
 import type { CommandSpec } from "../commands/registry.js";
 import { keyIndexes } from "../commands/keyspecs.js";
 import { ErrorReply } from "../resp.js";
+import { REGISTRY_PREFIX } from "../store/registry-keys.js";
 import type { AclUser } from "./user.js";
 
 export const NOPERM_KEY = "NOPERM No permissions to access a key";
@@ -21,12 +22,14 @@ export function refusal(user: AclUser, spec: CommandSpec, args: readonly Buffer[
     if (spec.subcommands.some((s) => s.name === name)) sub = name;
   }
   if (!user.canRun(spec, sub)) return new ErrorReply(nopermCommand(user.name, sub === undefined ? spec.name : `${spec.name}|${sub}`));
-  if (!user.allKeys && !keysAllowed(user, spec, args)) return new ErrorReply(NOPERM_KEY);
+  if (!keysAllowed(user, spec, args)) return new ErrorReply(NOPERM_KEY);
   return null;
 }
 
 /** Every key the request names, found by the command's key specs (ours, or the store's for a command
- * passed through), against the user's patterns: reads need %R, inserts, updates and deletes %W. */
+ * passed through), against the user's patterns: reads need %R, inserts, updates and deletes %W.
+ * The server's own keys in a Redis store (REGISTRY_PREFIX: the functions and the ACL users) are
+ * refused even under ~*: a user who may write keys must not rewrite the users or the code. */
 function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]): boolean {
   const specs = spec.keySpecs;
   if (specs === undefined) return true;
@@ -34,7 +37,10 @@ function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]):
     const flags = ks.flagsFor?.(args) ?? ks.flags;
     const read = flags.includes("access");
     const write = flags.includes("insert") || flags.includes("update") || flags.includes("delete");
-    for (const i of keyIndexes(ks, args)) if (!user.canAccess(args[i].toString("latin1"), read, write)) return false;
+    for (const i of keyIndexes(ks, args)) {
+      const key = args[i].toString("latin1");
+      if (key.startsWith(REGISTRY_PREFIX) || !user.canAccess(key, read, write)) return false;
+    }
   }
   return true;
 }

@@ -84,6 +84,11 @@ export class AclUser implements KeyPermissions {
     return u;
   }
 
+  /** Takes every rule of `o` in place, so connections holding this object get them at once. */
+  copyFrom(o: AclUser): void {
+    this.#assign(o);
+  }
+
   #assign(o: AclUser): void {
     this.enabled = o.enabled;
     this.nopass = o.nopass;
@@ -157,6 +162,8 @@ export class AclUser implements KeyPermissions {
       }
       return c === "#" ? this.#addPassword(hash) : this.#removePassword(token, hash);
     }
+    // As Redis: a pattern cannot hold spaces, so a user's rules always print as one line that reads back.
+    if ((c === "~" || c === "%" || c === "&") && /\s/.test(token)) throw new AclRuleError(token, "Syntax error");
     if (c === "~" || c === "%") return this.#addKeyPattern(token);
     if (c === "&") {
       if (this.#allChannels) {
@@ -293,7 +300,15 @@ export class AclUser implements KeyPermissions {
 
   /** As ACL LIST prints it: "user app on #<sha256> ~user:* resetchannels -@all +@wasm-call". */
   describe(): string {
-    const parts = ["user", this.name, ...this.flags(), ...this.passwords.map((p) => `#${p}`)];
+    return `user ${this.name} ${this.rules()}`;
+  }
+
+  /**
+   * The rules after the name in ACL LIST ("on #<sha256> ~user:* resetchannels -@all +@wasm-call"):
+   * applied to a new user they give this one back, passwords as SHA-256 only.
+   */
+  rules(): string {
+    const parts = [...this.flags(), ...this.passwords.map((p) => `#${p}`)];
     const keys = this.keysText();
     if (keys) parts.push(keys);
     parts.push(this.channelsText(), this.commandsText());

@@ -1,7 +1,8 @@
 // ACL SETUSER, DELUSER, GETUSER, LIST, USERS, WHOAMI, CAT: Redis's replies for the subset of rules
 // this server supports (docs/config.md#users-and-permissions).
 import { CATEGORIES, commandCategories, isCategory } from "../acl/categories.js";
-import { AclRuleError } from "../acl/user.js";
+import { AclRuleError, type AclUser } from "../acl/user.js";
+import type { Client } from "../context.js";
 import { CommandError, MapReply, OK, type Reply } from "../resp.js";
 import { text } from "./args.js";
 import { withSubcommands, type CommandSpec, type SubcommandSpec } from "./registry.js";
@@ -20,13 +21,7 @@ const ACL_SUBCOMMANDS: SubcommandSpec[] = [
     handler(c, args) {
       const name = text(args[2]);
       if (!/^[!-~]+$/.test(name)) throw new CommandError("ERR Usernames can't contain spaces or null characters");
-      try {
-        c.server.auth.setUser(name, args.slice(3).map(text));
-      } catch (e) {
-        if (e instanceof AclRuleError) throw new CommandError(`ERR Error in ACL SETUSER modifier '${e.token}': ${e.reason}`);
-        throw e;
-      }
-      return OK;
+      return settle(() => c.server.auth.setUser(name, args.slice(3).map(text)), () => OK);
     },
   },
   {
@@ -37,19 +32,14 @@ const ACL_SUBCOMMANDS: SubcommandSpec[] = [
     handler(c, args) {
       const names = args.slice(2).map(text);
       if (names.includes("default")) throw new CommandError("ERR The 'default' user cannot be removed");
-      let removed = 0;
-      for (const name of names) {
-        const user = c.server.auth.get(name);
-        if (!user || !c.server.auth.deleteUser(name)) continue;
-        removed++;
-        // As Redis: connections authenticated as a removed user are closed.
-        for (const other of c.server.clients) {
-          if (other.acl !== user) continue;
-          if (other === c) c.closeAfterReply();
-          else other.shutdown();
-        }
-      }
-      return removed;
+      return settle(
+        () => c.server.auth.deleteUsers(names),
+        (removed) => {
+          // As Redis: connections authenticated as a removed user are closed.
+          for (const user of removed) closeConnectionsOf(c.server.clients, user, c);
+          return removed.length;
+        },
+      );
     },
   },
   {
@@ -116,6 +106,33 @@ const ACL_SUBCOMMANDS: SubcommandSpec[] = [
     },
   },
 ];
+
+/** `change`'s result (now, or once the store has it) as a reply; a bad rule is Redis's error. */
+function settle<T>(change: () => T | Promise<T>, reply: (result: T) => Reply): Reply | Promise<Reply> {
+  const ruleError = (e: unknown): never => {
+    if (e instanceof AclRuleError) throw new CommandError(`ERR Error in ACL SETUSER modifier '${e.token}': ${e.reason}`);
+    throw e;
+  };
+  let result: T | Promise<T>;
+  try {
+    result = change();
+  } catch (e) {
+    return ruleError(e);
+  }
+  return result instanceof Promise ? result.then(reply, ruleError) : reply(result);
+}
+
+/** Closes the connections running as `user`; `self` (the one that asked) gets its reply first. Returns how many. */
+export function closeConnectionsOf(clients: Iterable<Client>, user: AclUser, self?: Client): number {
+  let n = 0;
+  for (const other of clients) {
+    if (other.acl !== user) continue;
+    n++;
+    if (other === self) self.closeAfterReply();
+    else other.shutdown();
+  }
+  return n;
+}
 
 /** GETUSER's channels field: "&*", or the patterns without "resetchannels". */
 function channels(described: string): string {

@@ -67,8 +67,6 @@ type Client = Redis | Cluster;
 
 export class SharedRegistry {
   readonly #redis: Client;
-  #subscriber: Client | null = null;
-  #poll: NodeJS.Timeout | null = null;
   /** The epoch this server has caught up with. */
   seen = 0;
 
@@ -130,7 +128,7 @@ export class SharedRegistry {
     }
     const [ok, epoch] = (await this.#redis.eval(PUT_FUNCTION_LUA, KEYS.length, ...KEYS, ...args)) as [number, number | string];
     if (ok !== 1) return null;
-    this.seen = Math.max(this.seen, Number(epoch));
+    this.#wrote(Number(epoch));
     return rev;
   }
 
@@ -157,42 +155,87 @@ export class SharedRegistry {
     if (args.length === 2) return;
     const epoch = await this.#redis.eval(PUT_TRIGGERS_LUA, 2, REGISTRY.triggers, REGISTRY.epoch, ...args);
     this.#triggerJson = next;
-    this.seen = Math.max(this.seen, Number(epoch));
+    this.#wrote(Number(epoch));
+  }
+
+  /**
+   * After this server's own change: caught up only if no other change came between. Taking a later
+   * epoch as seen would skip the other server's change when its notice arrives after this answer.
+   */
+  #wrote(epoch: number): void {
+    if (epoch === this.seen + 1) this.seen = epoch;
   }
 
   /** Calls `onChange` when another server may have changed the registry. */
   follow(onChange: (reason: string) => void): void {
-    const sub = this.store.connection("ferrite-wasm:registry");
-    this.#subscriber = sub;
-    sub.on("message", (_channel: string, message: string) => {
-      if (Number(message) > this.seen) onChange("notice");
+    this.#follower = followChanges(this.store, this.log, {
+      connection: "ferrite-wasm:registry",
+      channel: REGISTRY.channel,
+      what: "registry changes",
+      seen: () => this.seen,
+      epoch: () => this.epoch(),
+      onChange,
     });
-    let connectedOnce = false;
-    sub.on("ready", () => {
-      // After a reconnect notices may have been missed: catch up.
-      if (connectedOnce) onChange("reconnect");
-      connectedOnce = true;
-    });
-    sub.connect().then(
-      () => sub.subscribe(REGISTRY.channel),
-      (e: Error) => this.log("warn", `cannot subscribe to registry changes (${e.message}); polling every ${POLL_MS} ms only`),
-    );
-    this.#poll = setInterval(() => {
-      this.epoch().then(
-        (epoch) => {
-          if (epoch !== this.seen) onChange("epoch");
-        },
-        () => {}, // the store is down: the next tick tries again
-      );
-    }, POLL_MS);
-    this.#poll.unref();
   }
 
+  #follower: Follower | null = null;
+
   async close(): Promise<void> {
-    if (this.#poll) clearInterval(this.#poll);
-    const sub = this.#subscriber;
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    await this.#follower?.close();
   }
+}
+
+export interface Follower {
+  close(): Promise<void>;
+}
+
+export interface FollowOptions {
+  /** The subscriber connection's name (CLIENT LIST on the store). */
+  connection: string;
+  channel: string;
+  /** For the log: "registry changes". */
+  what: string;
+  /** The epoch this server has caught up with. */
+  seen: () => number;
+  epoch: () => Promise<number>;
+  onChange: (reason: string) => void;
+}
+
+/**
+ * Follows a pub/sub channel whose messages are epochs: calls `onChange` on a newer epoch, after the
+ * subscriber reconnects (notices may have been missed), and when a look at the epoch every POLL_MS
+ * finds it moved (a lost notice is caught by then).
+ */
+export function followChanges(store: RedisStore, log: Logger, o: FollowOptions): Follower {
+  const sub = store.connection(o.connection);
+  sub.on("message", (_channel: string, message: string) => {
+    if (Number(message) > o.seen()) o.onChange("notice");
+  });
+  let connectedOnce = false;
+  sub.on("ready", () => {
+    // After a reconnect notices may have been missed: catch up.
+    if (connectedOnce) o.onChange("reconnect");
+    connectedOnce = true;
+  });
+  sub.connect().then(
+    () => sub.subscribe(o.channel),
+    (e: Error) => log("warn", `cannot subscribe to ${o.what} (${e.message}); polling every ${POLL_MS} ms only`),
+  );
+  const poll = setInterval(() => {
+    o.epoch().then(
+      (epoch) => {
+        if (epoch !== o.seen()) o.onChange("epoch");
+      },
+      () => {}, // the store is down: the next tick tries again
+    );
+  }, POLL_MS);
+  poll.unref();
+  return {
+    async close() {
+      clearInterval(poll);
+      await sub.quit().catch(() => sub.disconnect());
+    },
+  };
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -185,6 +185,8 @@ describe("ACL commands", () => {
     expect(await t.cli(["ACL", "SETUSER", "x", "+@bogus"])).toBe("ERR Error in ACL SETUSER modifier '+@bogus': Unknown command or category name in ACL");
     expect(await t.cli(["ACL", "SETUSER", "x", "bogus"])).toBe("ERR Error in ACL SETUSER modifier 'bogus': Syntax error");
     expect(await t.cli(["ACL", "SETUSER", "x", "#abc"])).toMatch(/^ERR Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters/);
+    // As Redis: patterns cannot hold spaces (a user's rules always print as one line that reads back).
+    for (const rule of ["~a b", "%R~a b", "&a b"]) expect(await t.cli(["ACL", "SETUSER", "x", rule])).toBe(`ERR Error in ACL SETUSER modifier '${rule}': Syntax error`);
     expect(await t.cli(["ACL", "USERS"])).toBe("app\ndefault\ndeployer\nops");
     expect(await t.cli(["ACL", "SETUSER", "tmp", "on", "nopass", "+@all", "~*"])).toBe("OK");
     expect(await t.cli(["ACL", "DELUSER", "tmp", "nobody"])).toBe("1");
