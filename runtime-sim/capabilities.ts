@@ -48,6 +48,8 @@ export interface KeyPermissions {
   readonly name: string;
   canRead(key: string): boolean;
   canWrite(key: string): boolean;
+  /** Why `key` is refused when the reason is not the user's patterns (the server's own keys). */
+  refusal?(key: string): string | null;
 }
 
 /** A function's KEYS patterns: Redis globs over keys ("user:*"). */
@@ -88,7 +90,7 @@ export function requireKey(
   const k = latin1(key);
   if (fnKeys !== null && !fnKeys.allows(k)) throw errors.keyOutsidePatterns(fn, k, access, importName, fnKeys.patterns);
   if (caller !== null && !(access === "read" ? caller.canRead(k) : caller.canWrite(k))) {
-    throw errors.keyNotPermitted(fn, k, access, importName, caller.name);
+    throw errors.keyNotPermitted(fn, k, access, importName, caller.name, caller.refusal?.(k) ?? null);
   }
 }
 

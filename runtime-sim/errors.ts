@@ -338,10 +338,10 @@ export const errors = {
       fn,
       { capability: "keys", import: importName, key },
     ),
-  keyNotPermitted: (fn: string, key: string, access: string, importName: string, user: string) =>
+  keyNotPermitted: (fn: string, key: string, access: string, importName: string, user: string, reason: string | null = null) =>
     new FerriteError(
       "ERR_NOPERM",
-      `No permissions to access a key: function '${fn}' tried to ${access} '${clipKey(key)}' (${importName}), outside the key patterns of user '${user}'`,
+      `No permissions to access a key: function '${fn}' tried to ${access} '${clipKey(key)}' (${importName}), ${reason ?? `outside the key patterns of user '${user}'`}`,
       fn,
       { key, import: importName, user },
     ),

@@ -5,6 +5,7 @@
 import { FerriteError, type CallResult, type Runtime, type Store } from "../runtime-sim/index.js";
 import type { AsyncStore } from "../runtime-sim/host.js";
 import { globMatch } from "../runtime-sim/host.js";
+import { SERVER_KEYS } from "./acl/reserved.js";
 import type { Keyspace } from "./store/keyspace.js";
 import type { Client, Logger } from "./context.js";
 import type { Observability } from "./observability/index.js";
@@ -151,7 +152,7 @@ export class Triggers {
     if (due.length === 0) return null;
     // The function runs with the key permissions of the user whose write fired it.
     const base = this.observe?.callOptions(false);
-    let options = client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : base;
+    let options = client !== null && !client.acl.allKeys ? client.acl.callOptions(base ?? NO_OPTIONS) : this.runtime.asyncStore !== null ? SERVER_KEYS.callOptions(base ?? NO_OPTIONS) : base;
     // Fired from a client in another database: the function reads and writes that one.
     if (store !== undefined) options = { ...options, store };
     if (this.runtime.asyncStore === null) {

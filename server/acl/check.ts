@@ -4,7 +4,7 @@
 import type { CommandSpec } from "../commands/registry.js";
 import { keyIndexes } from "../commands/keyspecs.js";
 import { ErrorReply } from "../resp.js";
-import { REGISTRY_PREFIX } from "../store/registry-keys.js";
+import { isReserved } from "./reserved.js";
 import type { AclUser } from "./user.js";
 
 export const NOPERM_KEY = "NOPERM No permissions to access a key";
@@ -28,7 +28,7 @@ export function refusal(user: AclUser, spec: CommandSpec, args: readonly Buffer[
 
 /** Every key the request names, found by the command's key specs (ours, or the store's for a command
  * passed through), against the user's patterns: reads need %R, inserts, updates and deletes %W.
- * The server's own keys in a Redis store (REGISTRY_PREFIX: the functions and the ACL users) are
+ * The server's own keys in a Redis store (reserved.ts: the functions and the ACL users) are
  * refused even under ~*: a user who may write keys must not rewrite the users or the code. */
 function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]): boolean {
   const specs = spec.keySpecs;
@@ -39,7 +39,7 @@ function keysAllowed(user: AclUser, spec: CommandSpec, args: readonly Buffer[]):
     const write = flags.includes("insert") || flags.includes("update") || flags.includes("delete");
     for (const i of keyIndexes(ks, args)) {
       const key = args[i].toString("latin1");
-      if (key.startsWith(REGISTRY_PREFIX) || !user.canAccess(key, read, write)) return false;
+      if (isReserved(key) || !user.canAccess(key, read, write)) return false;
     }
   }
   return true;

@@ -5,6 +5,7 @@ import { FerriteError, type CallOptions, type KeyPermissions } from "../../runti
 import { globMatch } from "../../runtime-sim/host.js";
 import type { CommandSpec } from "../commands/registry.js";
 import { commandCategories, isCategory, type AclCategory } from "./categories.js";
+import { isReserved, RESERVED_REFUSAL } from "./reserved.js";
 
 /** A rule that cannot be applied; `reason` is Redis's text ("Syntax error", ...). */
 export class AclRuleError extends FerriteError<"ERR_COMMAND"> {
@@ -250,15 +251,21 @@ export class AclUser implements KeyPermissions {
   }
 
   canRead(key: string): boolean {
+    if (isReserved(key)) return false;
     if (this.#allKeys) return true;
     for (const k of this.#keys) if (k.read && globMatch(k.pattern, key)) return true;
     return false;
   }
 
   canWrite(key: string): boolean {
+    if (isReserved(key)) return false;
     if (this.#allKeys) return true;
     for (const k of this.#keys) if (k.write && globMatch(k.pattern, key)) return true;
     return false;
+  }
+
+  refusal(key: string): string | null {
+    return isReserved(key) ? RESERVED_REFUSAL : null;
   }
 
   /** Redis's key check: a pattern with every permission the access needs (none needed: any pattern). */

@@ -3,6 +3,7 @@
 // Every call is reported to the server's observability (logs, slow log, flight recorder, metrics).
 import type { CallResult } from "../../runtime-sim/index.js";
 import { keyId } from "../../runtime-sim/host.js";
+import { SERVER_KEYS } from "../acl/reserved.js";
 import type { Client } from "../context.js";
 import { ErrorReply, type Reply } from "../resp.js";
 import type { CommandSpec } from "./registry.js";
@@ -22,7 +23,8 @@ function call(c: Client, args: Buffer[], readOnly: boolean): Reply | Promise<Rep
   const callArgs = args.length > 2 ? args.slice(2) : NO_ARGS;
   // A function runs with its caller's key permissions (server/acl): host calls outside them fail.
   const base = observe.callOptions(readOnly);
-  let options = c.acl.allKeys ? base : c.acl.callOptions(base);
+  // With a Redis store, the server's own keys are there too: no function may touch them.
+  let options = !c.acl.allKeys ? c.acl.callOptions(base) : c.server.store !== null ? SERVER_KEYS.callOptions(base) : base;
   // A client that SELECTed another database: the function reads and writes that one.
   if (c.db !== c.server.databases.home) options = { ...options, store: c.store };
   // A Redis store answers asynchronously: the call waits without holding up other clients.

@@ -165,6 +165,16 @@ describe.skipIf(!HAVE_REDIS)("ACL users shared through a Redis store", () => {
     expect(await a.cli(["HGETALL", "{ferrite-wasm}:functions"], { flags: writer })).toBe(NOPERM_KEY);
     expect(await a.cli(["SET", "plain", "1"], { flags: writer })).toBe("OK");
     expect(await redis.cli(["HGET", ACL_KEY, "writer"])).toBe(`on #${sha256hex("w")} ~* resetchannels +@all -@dangerous`);
+    // Nor can a function, whoever calls it (the default user has every key).
+    expect(await a.cli(["WASM.LOAD", "kv_set", "kv.wasm", "CAPABILITIES", "read", "write"])).toBe("OK");
+    const epoch = await redis.cli(["GET", "{ferrite-wasm}:epoch"]);
+    for (const flags of [[], writer]) {
+      expect(await a.cli(["WASM.CALL", "kv_set", "plain", "2", "{ferrite-wasm}:epoch", "0"], { flags })).toBe(
+        "NOPERM No permissions to access a key: function 'kv_set' tried to write '{ferrite-wasm}:epoch' (ferrite_set), the server's own keys ({ferrite-wasm}:*) are not for clients or functions",
+      );
+    }
+    expect(await redis.cli(["GET", "{ferrite-wasm}:epoch"])).toBe(epoch);
+    expect(await redis.cli(["GET", "plain"])).toBe("1"); // the failed call wrote nothing
   });
 
   test("CONFIG SET requirepass is refused: the store's default user is every server's", async () => {
@@ -174,15 +184,18 @@ describe.skipIf(!HAVE_REDIS)("ACL users shared through a Redis store", () => {
     expect(await a.cli(["PING"])).toBe("PONG"); // default is still nopass
   });
 
-  test("a store that lost the users (FLUSHDB through a server, FLUSHALL on the store) gets them back from the servers", async () => {
-    for (const flush of [() => a.cli(["FLUSHDB"]), () => redis.cli(["FLUSHALL"])]) {
-      const back = Promise.race([logA, logB, logC].map((l) => l.next(/lost the ACL users \(epoch went back\); wrote this server's back: /)));
-      expect(await flush()).toBe("OK");
-      await back;
-      expect(await redis.cli(["HGET", ACL_KEY, "viewer"])).toBe(`on #${sha256hex("view")} %R~* resetchannels -@all +@read`);
-      expect(await a.cli(["AUTH", "viewer", "view"])).toBe("OK");
-      expect(await b.cli(["AUTH", "mixed", "one"])).toBe("OK");
+  test("FLUSHDB and FLUSHALL through a server keep the users; a store that lost them (FLUSHALL on the store) gets them back", async () => {
+    const viewer = `on #${sha256hex("view")} %R~* resetchannels -@all +@read`;
+    for (const cmd of ["FLUSHDB", "FLUSHALL"]) {
+      expect(await a.cli([cmd])).toBe("OK");
+      expect(await redis.cli(["HGET", ACL_KEY, "viewer"])).toBe(viewer);
     }
+    const back = Promise.race([logA, logB, logC].map((l) => l.next(/lost the ACL users \(epoch went back\); wrote this server's back: /)));
+    expect(await redis.cli(["FLUSHALL"])).toBe("OK");
+    await back;
+    expect(await redis.cli(["HGET", ACL_KEY, "viewer"])).toBe(viewer);
+    expect(await a.cli(["AUTH", "viewer", "view"])).toBe("OK");
+    expect(await b.cli(["AUTH", "mixed", "one"])).toBe("OK");
   });
 });
 
