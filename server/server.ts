@@ -65,7 +65,6 @@ const LEVELS: Record<LogEntry["level"], LogLevel> = { trace: "debug", debug: "de
 
 export async function startServer(options: ServerOptions = {}): Promise<FerriteServer> {
   const config = parseConfig(options.config ?? {});
-  const auth = new Auth(config.server, { has: (name) => COMMANDS.has(name) });
   const log: Logger = options.log ?? (() => {});
   const clock = options.runtime?.clock ?? Date.now;
 
@@ -90,6 +89,16 @@ export async function startServer(options: ServerOptions = {}): Promise<FerriteS
     }
     keyspace = redis.keyspace;
     databases = redisDatabases(redis, link);
+  }
+  // Users' rules may name the store's own commands (+hset) once a Redis store is there.
+  const storeCommands = link?.commands;
+  let auth: Auth;
+  try {
+    auth = new Auth(config.server, { has: (name) => COMMANDS.has(name) || (storeCommands?.has(name) ?? false) });
+  } catch (e) {
+    link?.close();
+    await redis?.close();
+    throw e;
   }
 
   // ferrite_http goes to the real network through fetch unless a handler (a test's mock) is given.

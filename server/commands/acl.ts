@@ -86,7 +86,7 @@ const ACL_SUBCOMMANDS: SubcommandSpec[] = [
     arity: -2,
     summary: "ACL CAT [category]: the categories, or the commands in one.",
     acl: [],
-    handler(_c, args): Reply {
+    handler(c, args): Reply {
       if (args.length > 3) throw new CommandError("ERR wrong number of arguments for 'acl|cat' command");
       if (args.length === 2) return Object.keys(CATEGORIES);
       const cat = text(args[2]).toLowerCase().replace(/^@/, "");
@@ -101,6 +101,10 @@ const ACL_SUBCOMMANDS: SubcommandSpec[] = [
             if (commandCategories({ ...spec, acl: s.acl ?? spec.acl }).includes(cat)) out.push(`${spec.name}|${s.name}`);
           }
         } else if (commandCategories(spec).includes(cat)) out.push(spec.name);
+      }
+      // With a Redis store, the commands passed through to it, by the store's own categories.
+      for (const cmd of c.server.store?.commands.values() ?? []) {
+        if (!table().has(cmd.name) && cmd.refused === null && cmd.categories.includes(cat)) out.push(cmd.name);
       }
       return out;
     },

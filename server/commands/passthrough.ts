@@ -5,6 +5,7 @@
 import type { StoreCommand, StoreLink } from "../store/link.js";
 import { CommandError } from "../resp.js";
 import type { CommandFlag, CommandSpec } from "./registry.js";
+import { isCategory } from "../acl/categories.js";
 
 const cache = new WeakMap<StoreLink, Map<string, CommandSpec | null>>();
 
@@ -34,6 +35,8 @@ function build(link: StoreLink, cmd: StoreCommand): CommandSpec {
     group: "store",
     summary: `Passed to the store at ${link.where}.`,
     keySpecs: cmd.keySpecs,
+    // The store's own categories, so +@hash or -@list work as on Redis (those this server knows).
+    acl: cmd.categories.filter(isCategory),
   };
   if (cmd.refused !== null) {
     const why = `ERR '${cmd.name}' is not passed through to the store: it ${cmd.refused}; run it on the store at ${link.where} directly`;

@@ -25,6 +25,8 @@ export interface StoreCommand {
   arity: number;
   flags: readonly string[];
   keySpecs: KeySpec[];
+  /** Its ACL categories on the store, without the '@' ("hash", "write", "fast"). */
+  categories: readonly string[];
   /** Why it is not passed through, when it is not. */
   refused: string | null;
 }
@@ -500,7 +502,8 @@ function commandTable(entries: unknown[]): Map<string, StoreCommand> {
     const name = e[0].toLowerCase();
     const flags = Array.isArray(e[2]) ? e[2].map(String) : [];
     const keySpecs = Array.isArray(e[8]) ? e[8].map(parseKeySpec).filter((k): k is KeySpec => k !== null) : legacySpecs(e);
-    out.set(name, { name, arity: Number(e[1]), flags, keySpecs, refused: refusal(name, flags) });
+    const categories = Array.isArray(e[6]) ? e[6].map((c) => String(c).replace(/^@/, "")) : [];
+    out.set(name, { name, arity: Number(e[1]), flags, keySpecs, categories, refused: refusal(name, flags) });
   }
   return out;
 }

@@ -326,3 +326,28 @@ describe.runIf(HAVE_REDIS)("key rules on commands passed through to a Redis stor
     expect(await redis.cli(["HGET", "user:h", "f"])).toBe("v");
   });
 });
+
+describe.runIf(HAVE_REDIS)("Redis's data-type categories with a Redis store", () => {
+  let redis: RedisProcess;
+  let s: TestServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    s = await startTestServer({ server: { store: redis.url, users: [{ name: "hashes", rules: "on >pw ~* +@hash -hdel +lpush" }] } });
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+    await redis?.stop();
+  });
+
+  test("+@hash, -hdel and +lpush in a config user: the store's categories and commands", async () => {
+    const AS = ["--user", "hashes", "--pass", "pw", "--no-auth-warning"];
+    expect(await s.cli(["HSET", "h", "f", "v"], { flags: AS })).toBe("1");
+    expect(await s.cli(["HDEL", "h", "f"], { flags: AS })).toBe(noperm("hdel", "hashes"));
+    expect(await s.cli(["LPUSH", "l", "x"], { flags: AS })).toBe("1");
+    expect(await s.cli(["RPUSH", "l", "y"], { flags: AS })).toBe(noperm("rpush", "hashes"));
+    expect(await s.cli(["SADD", "s", "a"], { flags: AS })).toBe(noperm("sadd", "hashes"));
+    const hashCommands = (await s.cli(["ACL", "CAT", "hash"])).split("\n");
+    expect(hashCommands).toEqual(expect.arrayContaining(["hset", "hget", "hdel", "hgetall"]));
+    expect(hashCommands.sort()).toEqual((await redis.cli(["ACL", "CAT", "hash"])).split("\n").sort());
+  });
+});
