@@ -22,6 +22,7 @@ const { values: opts } = parseArgs({
     np: { type: "string", default: "200000" }, // pipelined requests per run
     "store-redis": { type: "boolean", default: false }, // also: WASM.CALL get1 with store = redis://
   },
+  strict: false, // npm run bench passes every benchmark's flags
 });
 const ROUNDS = Math.max(1, Number(opts.rounds));
 const RUN_TIMEOUT_MS = 120_000;
