@@ -390,7 +390,7 @@ export class FunctionCalls implements HostContext {
           throw errors.abi(this.fn, `${name} was called while the module was starting up; call host functions from the entry function only`);
         }
         if (key !== null && (this.#limits.keys !== null || this.#callerKeys !== null)) {
-          requireKey(this.#limits.keys, this.#callerKeys, this.#mem.read(name, a, b), key, this.fn, name);
+          requireKey(this.#limits.keys, this.#callerKeys, this.#mem.readLatin1(name, a, b), key, this.fn, name);
         }
         return handler(this, a, b, c, d);
       };

@@ -1,6 +1,6 @@
 // Capabilities: parsing the names a load asks for, and the one check every host function goes through.
 import { errors, FerriteError } from "./errors.js";
-import { globMatch } from "./store/glob.js";
+import { compileGlob } from "./store/glob.js";
 import type { Capability } from "./options.js";
 
 export const CAPABILITIES: readonly Capability[] = ["read", "write", "delete", "http", "time", "random", "log"];
@@ -55,10 +55,12 @@ export interface KeyPermissions {
 /** A function's KEYS patterns: Redis globs over keys ("user:*"). */
 export class KeyPatterns {
   readonly patterns: readonly string[];
+  readonly #matchers: ((key: string) => boolean)[];
 
   constructor(patterns: readonly string[]) {
     if (patterns.length === 0) throw new FerriteError("ERR_COMMAND", "KEYS needs at least one pattern (a Redis glob such as user:*)");
     this.patterns = [...patterns];
+    this.#matchers = patterns.map(compileGlob);
   }
 
   /** Null for patterns that allow every key, so calls without limits skip the check. */
@@ -67,7 +69,7 @@ export class KeyPatterns {
   }
 
   allows(key: string): boolean {
-    for (const p of this.patterns) if (globMatch(p, key)) return true;
+    for (const m of this.#matchers) if (m(key)) return true;
     return false;
   }
 }
@@ -76,28 +78,19 @@ export class KeyPatterns {
 export type KeyAccess = "read" | "write" | "delete";
 
 /**
- * The key check: throws NOCAP when the function's KEYS do not cover `key`, NOPERM when the calling
+ * The key check (`key` as latin1 text, what the globs match): throws NOCAP when the function's KEYS do not cover `key`, NOPERM when the calling
  * user may not touch it. The call then fails and its writes are discarded, as for any other error.
  */
 export function requireKey(
   fnKeys: KeyPatterns | null,
   caller: KeyPermissions | null,
-  key: Uint8Array,
+  key: string,
   access: KeyAccess,
   fn: string,
   importName: string,
 ): void {
-  const k = latin1(key);
-  if (fnKeys !== null && !fnKeys.allows(k)) throw errors.keyOutsidePatterns(fn, k, access, importName, fnKeys.patterns);
-  if (caller !== null && !(access === "read" ? caller.canRead(k) : caller.canWrite(k))) {
-    throw errors.keyNotPermitted(fn, k, access, importName, caller.name, caller.refusal?.(k) ?? null);
+  if (fnKeys !== null && !fnKeys.allows(key)) throw errors.keyOutsidePatterns(fn, key, access, importName, fnKeys.patterns);
+  if (caller !== null && !(access === "read" ? caller.canRead(key) : caller.canWrite(key))) {
+    throw errors.keyNotPermitted(fn, key, access, importName, caller.name, caller.refusal?.(key) ?? null);
   }
-}
-
-/** Keys as latin1 text (what the globs match); short keys without a Buffer view. */
-function latin1(key: Uint8Array): string {
-  if (key.length > 64) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
-  let s = "";
-  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]);
-  return s;
 }

@@ -5,7 +5,7 @@ export { errors, FerriteReplyError, replyCode } from "./errors.js";
 export type { CliErrorCode } from "./errors.js";
 export { DEFAULTS, FUNCTION_NAME } from "./defaults.js";
 export { humanBytes } from "./limits/memory.js";
-export { globMatch } from "./store/glob.js";
+export { compileGlob, globMatch } from "./store/glob.js";
 export { keyId, keyBytes, toBytes } from "./store/store.js";
 export { WorkerBridge, BridgeError, WORKER_PROTOCOL } from "./worker-bridge.js";
 export type { BridgeAnswer } from "./worker-bridge.js";

@@ -74,6 +74,18 @@ export class GuestMemory {
     return mem.slice(ptr >>> 0, (ptr >>> 0) + (len >>> 0));
   }
 
+  /** Guest bytes [ptr, ptr + len) as latin1 text (a key, for the key checks), without a copy. */
+  readLatin1(importName: string, ptr: number, len: number): string {
+    const mem = this.#check(importName, ptr, len);
+    const p = ptr >>> 0;
+    const n = len >>> 0;
+    if (n > 64) return Buffer.from(mem.buffer, mem.byteOffset + p, n).toString("latin1");
+    // Short keys: a loop beats a subarray view or a call into Buffer's C++.
+    let s = "";
+    for (let i = p; i < p + n; i++) s += String.fromCharCode(mem[i]);
+    return s;
+  }
+
   readString(importName: string, ptr: number, len: number): string {
     const mem = this.#check(importName, ptr, len);
     return utf8.decode(mem.subarray(ptr >>> 0, (ptr >>> 0) + (len >>> 0)));

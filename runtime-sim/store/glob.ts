@@ -59,3 +59,13 @@ function matchOne(pattern: string, p: number, ch: string): number {
   }
   return matched !== negate ? p + 1 : -1;
 }
+
+/** A pattern checked often (a user's or a function's key patterns): the common shapes, a literal and
+ * a literal followed by one `*`, become a compare or startsWith; anything else uses globMatch. */
+export function compileGlob(pattern: string): (s: string) => boolean {
+  const special = /[*?[\\]/;
+  if (!special.test(pattern)) return (s) => s === pattern;
+  const prefix = pattern.slice(0, -1);
+  if (pattern.endsWith("*") && !special.test(prefix)) return prefix === "" ? () => true : (s) => s.startsWith(prefix);
+  return (s) => globMatch(pattern, s);
+}

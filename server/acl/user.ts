@@ -2,7 +2,7 @@
 // applied token by token as ACL SETUSER does, and described back as ACL LIST prints it.
 import { createHash } from "node:crypto";
 import { FerriteError, type CallOptions, type KeyPermissions } from "../../runtime-sim/index.js";
-import { globMatch } from "../../runtime-sim/host.js";
+import { compileGlob } from "../../runtime-sim/host.js";
 import type { CommandSpec } from "../commands/registry.js";
 import { commandCategories, isCategory, type AclCategory } from "./categories.js";
 import { isReserved, RESERVED_REFUSAL } from "./reserved.js";
@@ -33,6 +33,8 @@ interface KeyPattern {
   read: boolean;
   write: boolean;
   pattern: string;
+  /** The pattern compiled once: this runs for every key a restricted user's command or function touches. */
+  matches: (key: string) => boolean;
 }
 
 export const sha256hex = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
@@ -211,7 +213,7 @@ export class AclUser implements KeyPermissions {
       this.#keys = [];
       return;
     }
-    this.#keys.push({ read, write, pattern });
+    this.#keys.push({ read, write, pattern, matches: compileGlob(pattern) });
   }
 
   #addCommandRule(allow: boolean, target: string, token: string, catalog: CommandCatalog): void {
@@ -253,14 +255,14 @@ export class AclUser implements KeyPermissions {
   canRead(key: string): boolean {
     if (isReserved(key)) return false;
     if (this.#allKeys) return true;
-    for (const k of this.#keys) if (k.read && globMatch(k.pattern, key)) return true;
+    for (const k of this.#keys) if (k.read && k.matches(key)) return true;
     return false;
   }
 
   canWrite(key: string): boolean {
     if (isReserved(key)) return false;
     if (this.#allKeys) return true;
-    for (const k of this.#keys) if (k.write && globMatch(k.pattern, key)) return true;
+    for (const k of this.#keys) if (k.write && k.matches(key)) return true;
     return false;
   }
 
@@ -271,7 +273,7 @@ export class AclUser implements KeyPermissions {
   /** Redis's key check: a pattern with every permission the access needs (none needed: any pattern). */
   canAccess(key: string, read: boolean, write: boolean): boolean {
     if (this.#allKeys) return true;
-    for (const k of this.#keys) if ((!read || k.read) && (!write || k.write) && globMatch(k.pattern, key)) return true;
+    for (const k of this.#keys) if ((!read || k.read) && (!write || k.write) && k.matches(key)) return true;
     return false;
   }
 

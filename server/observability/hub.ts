@@ -33,10 +33,13 @@ export interface ObservabilityOptions {
   store?: ObservationStore;
 }
 
-const PLAIN: CallOptions = {};
-const READ_ONLY: CallOptions = { readOnly: true };
-const RECORD: CallOptions = { record: true };
-const RECORD_READ_ONLY: CallOptions = { readOnly: true, record: true };
+// One shape for every call's options (the ACL user's and a SELECTed database's copies keep it), so
+// the runtime's reads of them stay monomorphic when default and restricted users call alike.
+const options = (readOnly: boolean, record: boolean): CallOptions => ({ readOnly, record, answers: undefined, keys: undefined, store: undefined });
+const PLAIN = options(false, false);
+const READ_ONLY = options(true, false);
+const RECORD = options(false, true);
+const RECORD_READ_ONLY = options(true, true);
 
 export class Observability {
   readonly calls = new CallMetrics();
