@@ -302,12 +302,16 @@ describe.runIf(HAVE_REDIS)("key rules follow the key specs, as redis-server appl
   });
 });
 
-describe.runIf(HAVE_REDIS)("key rules on commands passed through to a Redis store", () => {
+describe.runIf(HAVE_REDIS)("commands passed through to a Redis store: key rules and Redis's data-type categories", () => {
   let redis: RedisProcess;
   let s: TestServer;
   beforeAll(async () => {
     redis = await startRedis();
-    s = await startTestServer({ server: { store: redis.url, users: [{ name: "app", rules: "on >secret ~user:* +@all" }] } });
+    const users = [
+      { name: "app", rules: "on >secret ~user:* +@all" },
+      { name: "hashes", rules: "on >pw ~* +@hash -hdel +lpush" },
+    ];
+    s = await startTestServer({ server: { store: redis.url, users } });
   }, 60_000);
   afterAll(async () => {
     await s?.close();
@@ -324,19 +328,6 @@ describe.runIf(HAVE_REDIS)("key rules on commands passed through to a Redis stor
     expect(await s.cli(["ZADD", "user:z", "1", "a"], { flags: APP })).toBe("1");
     expect(await redis.cli(["EXISTS", "billing:h", "billing:l", "billing:s"])).toBe("0");
     expect(await redis.cli(["HGET", "user:h", "f"])).toBe("v");
-  });
-});
-
-describe.runIf(HAVE_REDIS)("Redis's data-type categories with a Redis store", () => {
-  let redis: RedisProcess;
-  let s: TestServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-    s = await startTestServer({ server: { store: redis.url, users: [{ name: "hashes", rules: "on >pw ~* +@hash -hdel +lpush" }] } });
-  }, 60_000);
-  afterAll(async () => {
-    await s?.close();
-    await redis?.stop();
   });
 
   test("+@hash, -hdel and +lpush in a config user: the store's categories and commands", async () => {
