@@ -317,20 +317,14 @@ export class StoreLink {
       if (typeof text === "string") for (const m of text.matchAll(/^(db\d+):(.*?)\r?$/gm)) out[m[1]] = m[2];
       return out;
     });
-    if (lines.length === 1) return lines[0];
-    const sums = new Map<string, { keys: number; expires: number; ttl: number }>();
-    for (const l of lines) {
-      for (const [db, v] of Object.entries(l)) {
-        const f = Object.fromEntries(v.split(",").map((kv) => kv.split("=")));
-        const s = sums.get(db) ?? { keys: 0, expires: 0, ttl: 0 };
-        s.keys += Number(f.keys) || 0;
-        s.expires += Number(f.expires) || 0;
-        s.ttl += (Number(f.avg_ttl) || 0) * (Number(f.expires) || 0);
-        sums.set(db, s);
-      }
+    const out = lines.length === 1 ? lines[0] : summed(lines);
+    // The URL's database also holds the server's own keys: count the others only, as DBSIZE does.
+    const home = `db${this.baseDb}`;
+    if (out[home] !== undefined) {
+      const visible = await this.#dbsize(this.baseDb);
+      if (visible === 0) delete out[home];
+      else if (typeof visible === "number") out[home] = out[home].replace(/^keys=\d+/, `keys=${visible}`);
     }
-    const out: Record<string, string> = {};
-    for (const [db, s] of sums) out[db] = `keys=${s.keys},expires=${s.expires},avg_ttl=${s.expires ? Math.round(s.ttl / s.expires) : 0}`;
     return out;
   }
 
@@ -546,4 +540,22 @@ function legacySpecs(e: unknown[]): KeySpec[] {
   const [first, last, step] = [Number(e[3]), Number(e[4]), Number(e[5])];
   if (!first) return [];
   return [{ flags: [], begin: { index: first }, find: { lastKey: last < 0 ? last : last - first, keyStep: step || 1, limit: 0 } }];
+}
+
+/** INFO keyspace lines of several masters, added up per database. */
+function summed(lines: Record<string, string>[]): Record<string, string> {
+  const sums = new Map<string, { keys: number; expires: number; ttl: number }>();
+  for (const l of lines) {
+    for (const [db, v] of Object.entries(l)) {
+      const f = Object.fromEntries(v.split(",").map((kv) => kv.split("=")));
+      const s = sums.get(db) ?? { keys: 0, expires: 0, ttl: 0 };
+      s.keys += Number(f.keys) || 0;
+      s.expires += Number(f.expires) || 0;
+      s.ttl += (Number(f.avg_ttl) || 0) * (Number(f.expires) || 0);
+      sums.set(db, s);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [db, s] of sums) out[db] = `keys=${s.keys},expires=${s.expires},avg_ttl=${s.expires ? Math.round(s.ttl / s.expires) : 0}`;
+  return out;
 }

@@ -73,11 +73,12 @@ describe.skipIf(!HAVE_REDIS)("the registry in a Redis store", () => {
     }
   });
 
-  test("KEYS, SCAN, RANDOMKEY, DBSIZE, FLUSHDB and FLUSHALL neither show nor touch the registry", async () => {
+  test("KEYS, SCAN, RANDOMKEY, DBSIZE, INFO keyspace, FLUSHDB and FLUSHALL neither show nor touch the registry", async () => {
     await a.cli(["FLUSHDB"]);
     await a.cli(["SET", "only", "1"]);
     expect(await a.cli(["KEYS", "*"])).toBe("only");
     expect(await a.cli(["DBSIZE"])).toBe("1");
+    expect(await a.cli(["INFO", "keyspace"])).toMatch(/^db0:keys=1,expires=0,/m);
     expect(await a.cli(["SCAN", "0", "COUNT", "100"])).toBe("0\nonly");
     for (let i = 0; i < 20; i++) expect(await a.cli(["RANDOMKEY"])).toBe("only");
     expect(Number(await redis.cli(["DBSIZE"]))).toBeGreaterThan(1); // the registry is there, under its prefix
