@@ -133,6 +133,7 @@ export type CliErrorCode =
   | "ERR_AUTH"
   | "ERR_NO_FUNCTIONS"
   | "ERR_REMOTE"
+  | "ERR_NOPERM"
   | "ERR_VERIFY"
   | "ERR_SERVER";
 

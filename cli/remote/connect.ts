@@ -293,7 +293,7 @@ export function remoteError(e: unknown, url: string): unknown {
   }
   if (err instanceof FerriteReplyError) {
     if (err.code === "ERR_NOPERM") {
-      return new CliError("ERR_REMOTE", `the server at ${displayUrl(url)} refused ${err.command ?? "the command"}: ${err.reply}`, nopermFix(err.reply, url));
+      return new CliError("ERR_NOPERM", `the server at ${displayUrl(url)} refused ${err.command ?? "the command"}: ${err.reply}`, nopermFix(err.reply, url));
     }
     return authError(err.reply, url) ?? new CliError("ERR_REMOTE", err.message, fixForReply(err));
   }

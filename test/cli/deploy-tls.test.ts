@@ -130,7 +130,7 @@ describe.skipIf(!HAVE_OPENSSL)("deploy and the remote verbs over TLS, as ACL use
     const json = await run(["deploy", "--replace", "--json", "--url", caller(), "--tls-ca", certs.ca]);
     expect(json.code).toBe(1);
     const { error } = JSON.parse(json.stdout) as { error: { code: string; message: string; fix: string } };
-    expect(error.code).toBe("ERR_REMOTE");
+    expect(error.code).toBe("ERR_NOPERM");
     expect(error.message).toContain("NOPERM User caller has no permissions to run the 'wasm.loadb' command");
     expect(error.fix).toContain("+@wasm-deploy");
   });
